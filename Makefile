@@ -1,0 +1,37 @@
+# The two set-up commands of the README are `make run` and `make test`; both create
+# .venv/ and install requirements.txt when needed, so a fresh clone needs only Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_JOBS ?= 2000
+
+.PHONY: venv run test lint migrate stop-db
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+migrate: venv
+	$(BIN)/python manage.py migrate --noinput
+
+run: migrate
+	@if [ -z "$$DATABASE_URL" ]; then \
+		$(BIN)/python manage.py generate_demo_data --jobs $(DEMO_JOBS) --if-empty; \
+	fi
+	@echo "Scale Job Services: http://$(HOST):$(PORT)/jobs/  (admin: http://$(HOST):$(PORT)/admin/)"
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py
+
+test: venv
+	$(BIN)/python -m pytest
+
+lint: venv
+	$(BIN)/ruff check .
+
+# The embedded PostgreSQL keeps running between commands; this stops it.
+stop-db: venv
+	$(BIN)/python -c "import pgserver, sys; pgserver.get_server('var/pgdata', cleanup_mode='stop')" 2>/dev/null || true

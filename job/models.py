@@ -1,0 +1,155 @@
+from django.db import models
+
+
+class JobType(models.Model):
+    """A kind of job (an algorithm in a Docker image) at one version."""
+
+    name = models.CharField(max_length=50, db_index=True)
+    version = models.CharField(max_length=50)
+    title = models.CharField(max_length=50, blank=True, null=True)
+    description = models.CharField(max_length=500, blank=True, null=True)
+    category = models.CharField(max_length=50, blank=True, null=True, db_index=True)
+    author_name = models.CharField(max_length=50, blank=True, null=True)
+    author_url = models.TextField(blank=True, null=True)
+
+    is_system = models.BooleanField(default=False)
+    is_long_running = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    is_operational = models.BooleanField(default=True)
+    is_paused = models.BooleanField(default=False)
+    icon_code = models.CharField(max_length=20, blank=True, null=True)
+
+    uses_docker = models.BooleanField(default=True)
+    docker_privileged = models.BooleanField(default=False)
+    docker_image = models.CharField(max_length=500, blank=True, null=True)
+    priority = models.IntegerField(default=100)
+    timeout = models.IntegerField(default=1800)
+    max_tries = models.IntegerField(default=3)
+    cpus_required = models.FloatField(default=1.0)
+    mem_required = models.FloatField(default=64.0)
+    disk_out_const_required = models.FloatField(default=64.0)
+    disk_out_mult_required = models.FloatField(default=0.0)
+
+    interface = models.JSONField(default=dict)
+    revision_num = models.IntegerField(default=1)
+
+    created = models.DateTimeField(auto_now_add=True)
+    archived = models.DateTimeField(blank=True, null=True)
+    paused = models.DateTimeField(blank=True, null=True)
+    last_modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "job_type"
+        ordering = ["name", "version", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="job_type_name_version_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}"
+
+
+class JobTypeRevision(models.Model):
+    """The interface of a job type as it was at one revision; jobs keep the one they ran."""
+
+    job_type = models.ForeignKey(JobType, on_delete=models.PROTECT, related_name="revisions")
+    revision_num = models.IntegerField()
+    interface = models.JSONField(default=dict)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "job_type_revision"
+        ordering = ["job_type_id", "revision_num", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job_type", "revision_num"], name="job_type_revision_num_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_type_id} rev {self.revision_num}"
+
+
+class Job(models.Model):
+    """One run of a job type on some input data, retried up to ``max_tries`` executions."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING"
+        BLOCKED = "BLOCKED"
+        QUEUED = "QUEUED"
+        RUNNING = "RUNNING"
+        FAILED = "FAILED"
+        COMPLETED = "COMPLETED"
+        CANCELED = "CANCELED"
+
+    FINISHED_STATUSES = (Status.FAILED, Status.COMPLETED, Status.CANCELED)
+
+    # job_type and error lead composite indexes below, which serve as their FK indexes.
+    job_type = models.ForeignKey(
+        JobType, on_delete=models.PROTECT, related_name="jobs", db_index=False
+    )
+    job_type_rev = models.ForeignKey(JobTypeRevision, on_delete=models.PROTECT, related_name="jobs")
+    event = models.ForeignKey("trigger.TriggerEvent", on_delete=models.PROTECT, related_name="jobs")
+    error = models.ForeignKey(
+        "error.Error",
+        on_delete=models.PROTECT,
+        blank=True,
+        null=True,
+        related_name="jobs",
+        db_index=False,
+    )
+
+    status = models.CharField(max_length=50, choices=Status.choices, default=Status.PENDING)
+    priority = models.IntegerField(default=100)
+    num_exes = models.IntegerField(default=0)
+    timeout = models.IntegerField(default=1800)
+    max_tries = models.IntegerField(default=3)
+    cpus_required = models.FloatField(default=1.0)
+    mem_required = models.FloatField(default=64.0)
+    disk_in_required = models.FloatField(blank=True, null=True)
+    disk_out_required = models.FloatField(blank=True, null=True)
+
+    data = models.JSONField(default=dict)
+    results = models.JSONField(blank=True, null=True)
+
+    created = models.DateTimeField(auto_now_add=True)
+    queued = models.DateTimeField(blank=True, null=True)
+    started = models.DateTimeField(blank=True, null=True)
+    ended = models.DateTimeField(blank=True, null=True)
+    last_status_change = models.DateTimeField(blank=True, null=True)
+    last_modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "job"
+        ordering = ["last_modified", "id"]
+        indexes = [
+            # Default order of /jobs/ and /jobs/executions/, and the started/ended window.
+            models.Index(fields=["last_modified", "id"], name="job_last_modified_id_idx"),
+            # Default order of /jobs/updates/.
+            models.Index(fields=["last_status_change", "id"], name="job_last_status_change_id_idx"),
+            # The common filters, each followed by the default order so that a filtered
+            # page is still read in index order.
+            models.Index(fields=["status", "last_modified", "id"], name="job_status_lm_idx"),
+            models.Index(fields=["job_type", "last_modified", "id"], name="job_type_lm_idx"),
+            models.Index(fields=["error", "last_modified", "id"], name="job_error_lm_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"job {self.pk} ({self.status})"
+
+
+class JobInputFile(models.Model):
+    """One file that a job's data references (one row per file id, under its input name)."""
+
+    job = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="input_file_links")
+    input_file = models.ForeignKey(
+        "storage.ScaleFile", on_delete=models.PROTECT, related_name="job_input_links"
+    )
+    job_input = models.CharField(max_length=250)
+
+    class Meta:
+        db_table = "job_input_file"
+        ordering = ["job_id", "id"]
+
+    def __str__(self) -> str:
+        return f"job {self.job_id} input {self.job_input}: file {self.input_file_id}"

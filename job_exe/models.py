@@ -1,0 +1,76 @@
+from django.db import models
+
+
+class Node(models.Model):
+    """A cluster host that runs job executions."""
+
+    hostname = models.CharField(max_length=250, unique=True)
+    port = models.IntegerField()
+    slave_id = models.CharField(max_length=250, db_index=True)
+    is_paused = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    created = models.DateTimeField(auto_now_add=True)
+    last_modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "node"
+        ordering = ["hostname"]
+
+    def __str__(self) -> str:
+        return self.hostname
+
+
+class JobExecution(models.Model):
+    """One attempt at running a job: pre-task, the job task itself, post-task."""
+
+    class Status(models.TextChoices):
+        QUEUED = "QUEUED"
+        RUNNING = "RUNNING"
+        FAILED = "FAILED"
+        COMPLETED = "COMPLETED"
+        CANCELED = "CANCELED"
+
+    UNFINISHED_STATUSES = (Status.QUEUED, Status.RUNNING)
+
+    job = models.ForeignKey("job.Job", on_delete=models.PROTECT, related_name="job_exes")
+    status = models.CharField(max_length=50, choices=Status.choices, default=Status.QUEUED)
+    error = models.ForeignKey(
+        "error.Error", on_delete=models.PROTECT, blank=True, null=True, related_name="job_exes"
+    )
+    node = models.ForeignKey(
+        Node, on_delete=models.PROTECT, blank=True, null=True, related_name="job_exes"
+    )
+    command_arguments = models.CharField(max_length=1000, blank=True, default="")
+    timeout = models.IntegerField(default=1800)
+
+    pre_started = models.DateTimeField(blank=True, null=True)
+    pre_completed = models.DateTimeField(blank=True, null=True)
+    pre_exit_code = models.IntegerField(blank=True, null=True)
+    job_started = models.DateTimeField(blank=True, null=True)
+    job_completed = models.DateTimeField(blank=True, null=True)
+    job_exit_code = models.IntegerField(blank=True, null=True)
+    post_started = models.DateTimeField(blank=True, null=True)
+    post_completed = models.DateTimeField(blank=True, null=True)
+    post_exit_code = models.IntegerField(blank=True, null=True)
+
+    created = models.DateTimeField(auto_now_add=True)
+    queued = models.DateTimeField()
+    started = models.DateTimeField(blank=True, null=True)
+    ended = models.DateTimeField(blank=True, null=True)
+    last_modified = models.DateTimeField(auto_now=True)
+
+    # Large logs: list and detail queries defer them.
+    stdout = models.TextField(blank=True, null=True)
+    stderr = models.TextField(blank=True, null=True)
+
+    class Meta:
+        db_table = "job_exe"
+        ordering = ["job_id", "created", "id"]
+        indexes = [
+            # Newest execution of a job (latest_job_exe, job_exes newest first).
+            models.Index(fields=["job", "-created", "-id"], name="job_exe_job_created_idx"),
+            models.Index(fields=["status"], name="job_exe_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"execution {self.pk} of job {self.job_id} ({self.status})"

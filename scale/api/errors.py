@@ -1,0 +1,99 @@
+"""Error bodies: one line naming what was wrong, as text/plain or, when asked, JSON.
+
+The contract gives ``text/plain`` for errors; clients whose Accept header asks for JSON
+get ``{"detail": "..."}`` instead. The same rendering serves DRF views (through
+``exception_handler``) and Django's own 404/500 handlers, so no API URL ever answers with
+an HTML page or a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from rest_framework import exceptions
+from rest_framework.views import set_rollback
+
+from scale.exceptions import DomainError
+
+logger = logging.getLogger(__name__)
+
+
+def wants_json(request: HttpRequest | None) -> bool:
+    if request is None:
+        return False
+    accept = request.META.get("HTTP_ACCEPT", "")
+    return any(
+        media.split(";")[0].strip().endswith(("/json", "+json")) for media in accept.split(",")
+    )
+
+
+def error_response(
+    request: HttpRequest | None, message: str, status: int, headers: dict | None = None
+) -> HttpResponse:
+    message = " ".join(message.split())  # one line, whatever the message carried
+    if wants_json(request):
+        response: HttpResponse = JsonResponse({"detail": message}, status=status)
+    else:
+        response = HttpResponse(
+            message + "\n", status=status, content_type="text/plain; charset=utf-8"
+        )
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def flatten_detail(detail, prefix: str = "") -> list[str]:
+    """DRF error details (dicts of lists, nested) as ``field: message`` strings."""
+    if isinstance(detail, dict):
+        messages: list[str] = []
+        for key, value in detail.items():
+            name = key if key != "non_field_errors" else ""
+            field = f"{prefix}.{name}" if prefix and name else (name or prefix)
+            messages.extend(flatten_detail(value, field))
+        return messages
+    if isinstance(detail, list):
+        return [message for item in detail for message in flatten_detail(item, prefix)]
+    text = str(detail)
+    return [f"{prefix}: {text}" if prefix else text]
+
+
+def exception_handler(exc: Exception, context: dict) -> HttpResponse | None:
+    request = context.get("request")
+    if isinstance(exc, DomainError):
+        set_rollback()
+        return error_response(request, exc.message, exc.status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or None)
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, exceptions.APIException):
+        headers = {}
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(exc.wait))
+        set_rollback()
+        message = "; ".join(flatten_detail(exc.detail)) or exc.default_detail
+        return error_response(request, message, exc.status_code, headers)
+    # Anything else is a bug: log it with its traceback, answer one line.
+    logger.exception("Unhandled error in %s", context.get("view"))
+    set_rollback()
+    return error_response(request, "Internal server error; the error was logged.", 500)
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return error_response(request, f"{request.path} was not found.", 404)
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    return error_response(request, "Internal server error; the error was logged.", 500)
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return error_response(request, "Bad request.", 400)
+
+
+def handler403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return error_response(request, "Permission denied.", 403)

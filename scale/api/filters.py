@@ -1,0 +1,178 @@
+"""Shared django-filter pieces: repeated-value filters, the time window and ``order``.
+
+Every public query parameter is declared under its API name in an app's FilterSet, built
+from these. A bad value makes the FilterSet invalid, and DRF's filter backend turns that
+into a 400 naming the parameter.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import django_filters
+import isodate
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+
+MAX_REPEATS = 1000
+PG_BIGINT_MAX = 2**63 - 1
+
+
+class MultiValueField(forms.Field):
+    """A query parameter that may be repeated (``?status=A&status=B``), each value cleaned.
+
+    ``child`` cleans one value, and its error names the bad value; the whole parameter
+    cleans to a list with duplicates removed, or ``[]`` when absent.
+    """
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, *, child: forms.Field, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.child = child
+
+    def to_python(self, value) -> list:
+        if value in (None, "", [], ()):
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        if len(values) > MAX_REPEATS:
+            raise forms.ValidationError(f"may be given at most {MAX_REPEATS} times.")
+        cleaned = []
+        for raw in values:
+            try:
+                item = self.child.clean(raw)
+            except forms.ValidationError as exc:
+                reason = " ".join(exc.messages)
+                raise forms.ValidationError(f"{raw!r} is not valid: {reason}") from exc
+            if item not in cleaned:
+                cleaned.append(item)
+        return cleaned
+
+
+class MultiValueFilter(django_filters.Filter):
+    """``field IN (values)`` for a repeatable parameter; absent means no filtering."""
+
+    field_class = MultiValueField
+
+    def __init__(self, *args, child: forms.Field, **kwargs) -> None:
+        kwargs.setdefault("lookup_expr", "in")
+        super().__init__(*args, child=child, **kwargs)
+
+    def filter(self, qs: QuerySet, value: list) -> QuerySet:
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.field_name}__{self.lookup_expr}": value})
+
+
+def id_filter(field_name: str, *, label: str) -> MultiValueFilter:
+    child = forms.IntegerField(min_value=1, max_value=PG_BIGINT_MAX)
+    return MultiValueFilter(field_name=field_name, child=child, label=label)
+
+
+def text_filter(field_name: str, *, label: str, max_length: int = 250) -> MultiValueFilter:
+    child = forms.CharField(max_length=max_length, strip=False)
+    return MultiValueFilter(field_name=field_name, child=child, label=label)
+
+
+def choice_filter(field_name: str, *, choices, label: str) -> MultiValueFilter:
+    child = forms.ChoiceField(choices=choices)
+    return MultiValueFilter(field_name=field_name, child=child, label=label)
+
+
+class DateTimeOrDurationField(forms.Field):
+    """An ISO-8601 datetime with a timezone, or an ISO-8601 duration meaning "now minus it"."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value) -> datetime | None:
+        if value in (None, ""):
+            return None
+        text = str(value).strip()
+        if text.startswith(("P", "-P")):
+            return self._from_duration(text)
+        try:
+            moment = isodate.parse_datetime(text)
+        except (ValueError, isodate.ISO8601Error, OverflowError, TypeError) as exc:
+            raise forms.ValidationError(
+                f"{text!r} is neither an ISO-8601 datetime (2015-01-01T00:00:00Z) "
+                f"nor an ISO-8601 duration (PT3H0M0S)."
+            ) from exc
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise forms.ValidationError(
+                f"{text!r} has no timezone; add Z or an offset such as +00:00."
+            )
+        return moment
+
+    def _from_duration(self, text: str) -> datetime:
+        try:
+            duration = isodate.parse_duration(text)
+            moment = timezone.now() - duration
+        except (ValueError, isodate.ISO8601Error, OverflowError, TypeError) as exc:
+            raise forms.ValidationError(
+                f"{text!r} is not a usable ISO-8601 duration (PT3H0M0S)."
+            ) from exc
+        if isinstance(duration, timedelta) and duration < timedelta(0):
+            raise forms.ValidationError(f"{text!r} is a negative duration.")
+        return moment
+
+
+class DateTimeOrDurationFilter(django_filters.Filter):
+    field_class = DateTimeOrDurationField
+
+
+class TimeWindowFilterSet(django_filters.FilterSet):
+    """``started``/``ended``: an inclusive window on ``last_modified``; started ≤ ended."""
+
+    started = DateTimeOrDurationFilter(
+        field_name="last_modified", lookup_expr="gte", label="Start of the time window."
+    )
+    ended = DateTimeOrDurationFilter(
+        field_name="last_modified", lookup_expr="lte", label="End of the time window."
+    )
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        if valid:
+            started = self.form.cleaned_data.get("started")
+            ended = self.form.cleaned_data.get("ended")
+            if started and ended and started > ended:
+                self.form.add_error("started", "must not be after ended.")
+                return False
+        return valid
+
+
+class OrderField(MultiValueField):
+    """Repeatable ``order`` values, each a whitelisted field, ``-`` for descending."""
+
+    def __init__(self, *, allowed: tuple[str, ...], **kwargs) -> None:
+        super().__init__(child=forms.CharField(max_length=100, strip=True), **kwargs)
+        self.allowed = allowed
+
+    def to_python(self, value) -> list[str]:
+        terms = super().to_python(value)
+        for term in terms:
+            if term.removeprefix("-") not in self.allowed:
+                raise forms.ValidationError(
+                    f"{term!r} is not a field to order by; use one of {', '.join(self.allowed)}"
+                    f" (with - for descending)."
+                )
+        return terms
+
+
+class OrderFilter(django_filters.Filter):
+    """``order=a&order=-b``: replaces the selector's default order; ``id`` breaks ties."""
+
+    field_class = OrderField
+
+    def __init__(self, *args, allowed: tuple[str, ...], **kwargs) -> None:
+        super().__init__(*args, allowed=allowed, **kwargs)
+
+    def filter(self, qs: QuerySet, value: list[str]) -> QuerySet:
+        if not value:
+            return qs
+        terms = list(value)
+        if not any(term.removeprefix("-") == "id" for term in terms):
+            terms.append("id")
+        return qs.order_by(*terms)

@@ -1,0 +1,52 @@
+"""``DATABASES['default']`` from ``DATABASE_URL``, or the embedded server when it is unset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+_POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
+
+
+def database_settings(*, url: str | None, var_dir: Path, test_name: str | None) -> dict:
+    """Build the default connection's settings.
+
+    ``url`` is ``DATABASE_URL`` (``postgres://user:pass@host:5432/scale``); a malformed
+    one raises ``ImproperlyConfigured`` with a one-line message naming the problem.
+    """
+    if url:
+        settings = _from_url(url)
+    else:
+        settings = {
+            "ENGINE": "scale.embedded_pg",
+            "NAME": "scale",
+            "USER": "postgres",
+            "PGDATA": str(var_dir / "pgdata"),
+        }
+    # Persistent connections: a request should not pay for a new backend process.
+    settings["CONN_MAX_AGE"] = 600
+    settings["CONN_HEALTH_CHECKS"] = True
+    if test_name:
+        settings["TEST"] = {"NAME": test_name}
+    return settings
+
+
+def _from_url(url: str) -> dict:
+    scheme = urlsplit(url).scheme
+    if scheme not in _POSTGRES_SCHEMES:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must be a PostgreSQL URL (postgres://user:pass@host:5432/name), "
+            f"not scheme {scheme or '(none)'!r}"
+        )
+    try:
+        settings = dj_database_url.parse(url)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from exc
+    if not settings.get("NAME"):
+        raise ImproperlyConfigured(
+            "DATABASE_URL names no database (postgres://user:pass@host:5432/name)"
+        )
+    return settings

@@ -1,0 +1,111 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+
+from scale.database import database_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_database_url_selects_a_postgres_server(tmp_path):
+    settings = database_settings(
+        url="postgres://scale:secret@db.internal:6432/jobs", var_dir=tmp_path, test_name=None
+    )
+    assert settings["ENGINE"] == "django.db.backends.postgresql"
+    assert (settings["HOST"], settings["PORT"], settings["NAME"]) == ("db.internal", 6432, "jobs")
+    assert (settings["USER"], settings["PASSWORD"]) == ("scale", "secret")
+    assert settings["CONN_MAX_AGE"] == 600
+
+
+def test_unset_database_url_selects_the_embedded_server_under_var(tmp_path):
+    settings = database_settings(url=None, var_dir=tmp_path, test_name="test_x")
+    assert settings["ENGINE"] == "scale.embedded_pg"
+    assert settings["PGDATA"] == str(tmp_path / "pgdata")
+    assert settings["TEST"] == {"NAME": "test_x"}
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://u:p@h/db", "must be a PostgreSQL URL"),
+        ("sqlite:///db.sqlite3", "must be a PostgreSQL URL"),
+        ("not a url", "must be a PostgreSQL URL"),
+        ("postgres://u:p@host:5432/", "names no database"),
+        ("postgres://u:p@host:notaport/db", "malformed"),
+    ],
+)
+def test_malformed_database_url_is_a_one_line_error(tmp_path, url, message):
+    with pytest.raises(ImproperlyConfigured) as excinfo:
+        database_settings(url=url, var_dir=tmp_path, test_name=None)
+    assert message in str(excinfo.value)
+    assert "\n" not in str(excinfo.value)
+
+
+def _manage(*args: str, env_extra: dict[str, str]) -> subprocess.CompletedProcess:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | env_extra
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_manage_py_reports_a_malformed_database_url_in_one_line():
+    result = _manage("migrate", "--check", env_extra={"DATABASE_URL": "mysql://u:p@h/db"})
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0
+    assert result.stderr.startswith("manage.py: DATABASE_URL must be a PostgreSQL URL")
+
+
+def test_manage_py_reports_an_unreachable_server_in_one_line():
+    result = _manage(
+        "migrate", "--check", env_extra={"DATABASE_URL": "postgres://u:p@127.0.0.1:1/scale"}
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0
+    assert result.stderr.startswith("manage.py: the database cannot be reached:")
+    assert "127.0.0.1" in result.stderr
+
+
+@pytest.mark.django_db
+def test_tests_run_on_a_real_postgresql():
+    assert connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version_num")
+        assert int(cursor.fetchone()[0]) >= 120000
+        cursor.execute("SELECT current_database()")
+        assert cursor.fetchone()[0].startswith("test_")
+
+
+def test_embedded_server_is_shared_by_concurrent_processes():
+    """Several processes asking for the embedded server at once all reach the same one."""
+    import os
+
+    if os.environ.get("DATABASE_URL"):
+        pytest.skip("the embedded server is only used when DATABASE_URL is unset")
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='scale.settings'; django.setup();"
+        "from django.db import connection; c=connection.cursor();"
+        "c.execute('SELECT pg_postmaster_start_time(), current_database()');"
+        "print(*c.fetchone())"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(4)
+    ]
+    outputs = {proc.communicate(timeout=120)[0].strip() for proc in procs}
+    assert all(proc.returncode == 0 for proc in procs)
+    assert len(outputs) == 1  # one server (one start time), one database
+    assert outputs.pop().endswith(" scale")

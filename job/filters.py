@@ -1,0 +1,84 @@
+"""The query parameters of the job lists, each declared under its API name."""
+
+from error.models import Error
+from job.models import Job
+from scale.api.filters import (
+    OrderFilter,
+    TimeWindowFilterSet,
+    choice_filter,
+    id_filter,
+    text_filter,
+)
+
+# What ``order`` accepts: the job's own columns and a few Django-style paths that clients
+# sort job lists by (``order=job_type__name&order=-job_type__version``).
+JOB_ORDER_FIELDS = (
+    "id",
+    "status",
+    "priority",
+    "num_exes",
+    "timeout",
+    "max_tries",
+    "cpus_required",
+    "mem_required",
+    "disk_in_required",
+    "disk_out_required",
+    "created",
+    "queued",
+    "started",
+    "ended",
+    "last_status_change",
+    "last_modified",
+    "job_type",
+    "job_type__id",
+    "job_type__name",
+    "job_type__version",
+    "job_type__title",
+    "job_type__category",
+    "job_type__priority",
+    "job_type_rev",
+    "job_type_rev__revision_num",
+    "event",
+    "event__type",
+    "event__occurred",
+    "error",
+    "error__name",
+    "error__category",
+)
+
+
+class JobFilterSet(TimeWindowFilterSet):
+    """Parameters shared by ``/jobs/``, ``/jobs/updates/`` and ``/jobs/executions/``."""
+
+    status = choice_filter(
+        "status", choices=Job.Status.choices, label="Only jobs with this status (repeatable)."
+    )
+    job_type_id = id_filter("job_type", label="Only jobs of this job type id (repeatable).")
+    job_type_name = text_filter(
+        "job_type__name", label="Only jobs of a job type with this name (repeatable)."
+    )
+    job_type_category = text_filter(
+        "job_type__category", label="Only jobs of a job type in this category (repeatable)."
+    )
+    error_category = choice_filter(
+        "error__category",
+        choices=Error.Category.choices,
+        label="Only jobs whose error is in this category (repeatable).",
+    )
+    order = OrderFilter(
+        allowed=JOB_ORDER_FIELDS,
+        label="Fields to order by, - for descending (repeatable); id breaks ties.",
+    )
+
+    class Meta:
+        model = Job
+        fields: list[str] = []
+
+
+class JobListFilterSet(JobFilterSet):
+    """``/jobs/`` also takes ``job_id``."""
+
+    job_id = id_filter("id", label="Only the job with this id (repeatable).")
+
+    class Meta(JobFilterSet.Meta):
+        pass

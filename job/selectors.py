@@ -1,0 +1,138 @@
+"""Read querysets of jobs, each shaped for exactly one serializer.
+
+Lists join the brief nested objects (one query for the page, one for the count) and
+prefetch what a row adds in one query per relation, so the number of queries does not
+grow with the page size. Nothing here loads execution stdout/stderr.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from job.interfaces import referenced_file_ids
+from job.models import Job, JobInputFile
+from job_exe.models import JobExecution
+from job_exe.serializers import JOB_EXE_COLUMNS
+from recipe.models import RecipeJob
+from scale.api.filters import PG_BIGINT_MAX
+from storage.models import ScaleFile
+
+# Columns of the brief nested objects of a list row.
+_ROW_COLUMNS = (
+    *(
+        f"job_type__{name}"
+        for name in (
+            "name",
+            "version",
+            "title",
+            "description",
+            "category",
+            "author_name",
+            "author_url",
+            "is_system",
+            "is_long_running",
+            "is_active",
+            "is_operational",
+            "is_paused",
+            "icon_code",
+        )
+    ),
+    "job_type_rev__job_type_id",
+    "job_type_rev__revision_num",
+    "event__type",
+    "event__rule_id",
+    "event__occurred",
+    "error__name",
+    "error__title",
+    "error__description",
+    "error__category",
+    "status",
+    "priority",
+    "num_exes",
+    "timeout",
+    "max_tries",
+    "cpus_required",
+    "mem_required",
+    "disk_in_required",
+    "disk_out_required",
+    "created",
+    "queued",
+    "started",
+    "ended",
+    "last_status_change",
+    "last_modified",
+)
+
+
+def _files() -> QuerySet[ScaleFile]:
+    return ScaleFile.objects.select_related("workspace").only(
+        *(
+            f.name
+            for f in ScaleFile._meta.concrete_fields
+            if f.name not in {"workspace", "job_type", "job", "job_exe"}
+        ),
+        "workspace_id",
+        "workspace__name",
+        "workspace__base_url",
+        "job_type_id",
+        "job_id",
+        "job_exe_id",
+    )
+
+
+def _executions() -> QuerySet[JobExecution]:
+    return JobExecution.objects.only(*JOB_EXE_COLUMNS)
+
+
+def job_rows() -> QuerySet[Job]:
+    """``/jobs/``: rows with brief nested objects, by ``last_modified`` then id."""
+    return (
+        Job.objects.select_related("job_type", "job_type_rev", "event", "error")
+        .only(*_ROW_COLUMNS)
+        .order_by("last_modified", "id")
+    )
+
+
+def job_update_rows() -> QuerySet[Job]:
+    """``/jobs/updates/``: rows plus their input files, by ``last_status_change`` then id."""
+    links = JobInputFile.objects.select_related("input_file", "input_file__workspace").order_by(
+        "id"
+    )
+    return job_rows().prefetch_related(
+        Prefetch("input_file_links", queryset=links)
+    ).order_by("last_status_change", "id")
+
+
+def job_execution_rows() -> QuerySet[Job]:
+    """``/jobs/executions/``: rows plus each job's newest execution (greatest created, id)."""
+    # DISTINCT ON (job_id) keeps one execution per job whatever the page size.
+    latest = _executions().order_by("job_id", "-created", "-id").distinct("job_id")
+    return job_rows().prefetch_related(
+        Prefetch("job_exes", queryset=latest, to_attr="latest_job_exes")
+    )
+
+
+def job_details() -> QuerySet[Job]:
+    """``/jobs/{id}/``: the job with full nested objects, executions (newest first), recipes."""
+    recipe_links = RecipeJob.objects.select_related(
+        "recipe__recipe_type", "recipe__event"
+    ).order_by("recipe__created", "recipe_id")
+    return (
+        Job.objects.select_related(
+            "job_type", "job_type_rev", "event", "event__rule", "error"
+        )
+        .prefetch_related(
+            Prefetch("job_exes", queryset=_executions().order_by("-created", "-id")),
+            Prefetch("recipe_jobs", queryset=recipe_links),
+        )
+        .order_by("id")
+    )
+
+
+def job_files(*, job: Job) -> dict[int, ScaleFile]:
+    """The files that the job's data and results reference, by id, in one query."""
+    # The JSON comes from outside: ids beyond PostgreSQL's bigint would fail the query.
+    ids = {i for i in referenced_file_ids(job.data, job.results) if 0 < i <= PG_BIGINT_MAX}
+    if not ids:
+        return {}
+    return {f.id: f for f in _files().filter(id__in=ids)}

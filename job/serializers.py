@@ -1,0 +1,220 @@
+"""The job shapes of the contract: list rows (brief nested objects) and details (full)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from error.serializers import ErrorBriefSerializer, ErrorSerializer
+from job.interfaces import (
+    data_inputs,
+    declared_inputs,
+    declared_outputs,
+    merge_with_interface,
+    result_outputs,
+)
+from job.models import Job, JobType, JobTypeRevision
+from job_exe.serializers import JobExecutionSerializer
+from recipe.serializers import RecipeSerializer
+from scale.api.serializers import IdObjectField, ScaleModelSerializer
+from storage.serializers import ProductFileSerializer, ScaleFileSerializer
+from trigger.serializers import TriggerEventBriefSerializer, TriggerEventSerializer
+
+JOB_TYPE_BRIEF_FIELDS = (
+    "id",
+    "name",
+    "version",
+    "title",
+    "description",
+    "category",
+    "author_name",
+    "author_url",
+    "is_system",
+    "is_long_running",
+    "is_active",
+    "is_operational",
+    "is_paused",
+    "icon_code",
+)
+JOB_TYPE_FIELDS = (
+    *JOB_TYPE_BRIEF_FIELDS,
+    "uses_docker",
+    "docker_privileged",
+    "docker_image",
+    "priority",
+    "timeout",
+    "max_tries",
+    "cpus_required",
+    "mem_required",
+    "disk_out_const_required",
+    "disk_out_mult_required",
+    "created",
+    "archived",
+    "paused",
+    "last_modified",
+)
+JOB_SCALAR_FIELDS = (
+    "status",
+    "priority",
+    "num_exes",
+    "timeout",
+    "max_tries",
+    "cpus_required",
+    "mem_required",
+    "disk_in_required",
+    "disk_out_required",
+    "created",
+    "queued",
+    "started",
+    "ended",
+    "last_status_change",
+    "last_modified",
+)
+JOB_ROW_FIELDS = ("id", "job_type", "job_type_rev", "event", "error", *JOB_SCALAR_FIELDS)
+
+
+class JobTypeBriefSerializer(ScaleModelSerializer):
+    class Meta:
+        model = JobType
+        fields = JOB_TYPE_BRIEF_FIELDS
+
+
+class JobTypeSerializer(ScaleModelSerializer):
+    class Meta:
+        model = JobType
+        fields = JOB_TYPE_FIELDS
+
+
+class JobTypeRevisionBriefSerializer(ScaleModelSerializer):
+    job_type = IdObjectField(source="job_type_id")
+
+    class Meta:
+        model = JobTypeRevision
+        fields = ("id", "job_type", "revision_num")
+
+
+class JobTypeRevisionSerializer(ScaleModelSerializer):
+    job_type = IdObjectField(source="job_type_id")
+
+    class Meta:
+        model = JobTypeRevision
+        fields = ("id", "job_type", "revision_num", "interface", "created")
+
+
+class JobSerializer(ScaleModelSerializer):
+    """A row of ``/jobs/``."""
+
+    job_type = JobTypeBriefSerializer(read_only=True)
+    job_type_rev = JobTypeRevisionBriefSerializer(read_only=True)
+    event = TriggerEventBriefSerializer(read_only=True)
+    error = ErrorBriefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Job
+        fields = JOB_ROW_FIELDS
+
+
+class JobUpdateSerializer(JobSerializer):
+    """A row of ``/jobs/updates/``: the job and the files it used as input."""
+
+    input_files = serializers.SerializerMethodField()
+
+    class Meta(JobSerializer.Meta):
+        fields = (*JOB_ROW_FIELDS, "input_files")
+
+    def get_input_files(self, job: Job) -> list[dict]:
+        seen: set[int] = set()
+        files = []
+        for link in job.input_file_links.all():  # prefetched by the selector
+            if link.input_file_id not in seen:
+                seen.add(link.input_file_id)
+                files.append(link.input_file)
+        return ScaleFileSerializer(files, many=True).data
+
+
+class JobWithLatestExecutionSerializer(JobSerializer):
+    """A row of ``/jobs/executions/``: the job and its newest execution (or null)."""
+
+    latest_job_exe = serializers.SerializerMethodField()
+
+    class Meta(JobSerializer.Meta):
+        fields = (*JOB_ROW_FIELDS, "latest_job_exe")
+
+    def get_latest_job_exe(self, job: Job) -> dict | None:
+        latest = job.latest_job_exes  # prefetched by the selector: at most one
+        return JobExecutionSerializer(latest[0]).data if latest else None
+
+
+class JobDetailsSerializer(ScaleModelSerializer):
+    """``/jobs/{id}/``: full nested objects, executions, recipes, inputs and outputs.
+
+    The files that inputs and outputs show come from the ``files`` context entry (id →
+    ScaleFile with its workspace), loaded by ``job.selectors.job_files`` in one query.
+    """
+
+    job_type = JobTypeSerializer(read_only=True)
+    job_type_rev = JobTypeRevisionSerializer(read_only=True)
+    event = TriggerEventSerializer(read_only=True)
+    error = ErrorSerializer(read_only=True, allow_null=True)
+    recipes = serializers.SerializerMethodField()
+    job_exes = JobExecutionSerializer(many=True, read_only=True)
+    inputs = serializers.SerializerMethodField()
+    outputs = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = (
+            *JOB_ROW_FIELDS,
+            "data",
+            "results",
+            "recipes",
+            "job_exes",
+            "inputs",
+            "outputs",
+        )
+
+    def get_recipes(self, job: Job) -> list[dict]:
+        recipes = [link.recipe for link in job.recipe_jobs.all()]  # prefetched
+        return RecipeSerializer(recipes, many=True).data
+
+    def get_inputs(self, job: Job) -> list[dict]:
+        return merge_with_interface(
+            declared=declared_inputs(job.job_type_rev.interface),
+            values=data_inputs(job.data),
+            files=self.context["files"],
+            render_file=lambda f: ScaleFileSerializer(f).data,
+        )
+
+    def get_outputs(self, job: Job) -> list[dict]:
+        return merge_with_interface(
+            declared=declared_outputs(job.job_type_rev.interface),
+            values=result_outputs(job.results),
+            files=self.context["files"],
+            render_file=lambda f: ProductFileSerializer(f).data,
+        )
+
+
+class JobCancelRequestSerializer(serializers.Serializer):
+    """The body of ``PATCH /jobs/{id}/``: ``{"status": "CANCELED"}`` and nothing else."""
+
+    status = serializers.CharField()
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(
+                'the body must be a JSON object such as {"status": "CANCELED"}.'
+            )
+        unexpected = sorted(set(data) - set(self.fields))
+        if unexpected:
+            raise serializers.ValidationError(
+                f"unexpected fields: {', '.join(unexpected)}; only status may be given."
+            )
+        if not data:
+            raise serializers.ValidationError(
+                'no fields were given; send {"status": "CANCELED"}.'
+            )
+        return super().to_internal_value(data)
+
+    def validate_status(self, value: str) -> str:
+        if value != Job.Status.CANCELED:
+            raise serializers.ValidationError(f"only CANCELED is allowed, not {value!r}.")
+        return value

@@ -1,0 +1,101 @@
+"""The five job endpoints. Views parse, call a selector or service, and serialize."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from job import selectors
+from job.filters import JobFilterSet, JobListFilterSet
+from job.models import Job
+from job.serializers import (
+    JobCancelRequestSerializer,
+    JobDetailsSerializer,
+    JobSerializer,
+    JobUpdateSerializer,
+    JobWithLatestExecutionSerializer,
+)
+from job.services import job_cancel
+from scale.api.filters import PG_BIGINT_MAX
+
+
+class JobViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Jobs: ``/jobs/``, ``/jobs/{id}/`` (GET, PATCH to cancel), ``/jobs/updates/``,
+    ``/jobs/executions/``."""
+
+    http_method_names = ["get", "patch", "head", "options"]
+    parser_classes = [JSONParser]
+    # The contract names the path segment {id}; anything that is not an id is a 404.
+    lookup_value_regex = "[^/]+"
+
+    _querysets = {
+        "list": selectors.job_rows,
+        "updates": selectors.job_update_rows,
+        "executions": selectors.job_execution_rows,
+        "retrieve": selectors.job_details,
+        "partial_update": selectors.job_details,
+    }
+    _serializers = {
+        "list": JobSerializer,
+        "updates": JobUpdateSerializer,
+        "executions": JobWithLatestExecutionSerializer,
+        "retrieve": JobDetailsSerializer,
+        "partial_update": JobCancelRequestSerializer,
+    }
+    _filtersets = {"list": JobListFilterSet, "updates": JobFilterSet, "executions": JobFilterSet}
+
+    def get_queryset(self):
+        return self._querysets.get(self.action, selectors.job_rows)()
+
+    def get_serializer_class(self):
+        return self._serializers.get(self.action, JobSerializer)
+
+    @property
+    def filterset_class(self):
+        # Details and cancel address one job by id: list filters do not apply to them.
+        return self._filtersets.get(self.action)
+
+    def get_object(self) -> Job:
+        job_id = self._job_id()
+        job = self.get_queryset().filter(pk=job_id).first()
+        if job is None:
+            raise Http404(f"job {job_id} was not found.")
+        self.check_object_permissions(self.request, job)
+        return job
+
+    def _job_id(self) -> int:
+        raw = self.kwargs[self.lookup_field]
+        if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= PG_BIGINT_MAX:
+            raise Http404(f"job {raw} was not found: a job id is a positive whole number.")
+        return int(raw)
+
+    def _details(self, job: Job) -> Response:
+        files = selectors.job_files(job=job)
+        serializer = JobDetailsSerializer(
+            job, context={**self.get_serializer_context(), "files": files}
+        )
+        return Response(serializer.data)
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        return self._details(self.get_object())
+
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        """Cancel the job: ``{"status": "CANCELED"}`` is the only change allowed."""
+        job_id = self._job_id()
+        JobCancelRequestSerializer(data=request.data).is_valid(raise_exception=True)
+        job_cancel(job_id=job_id)
+        return self._details(self.get_object())
+
+    @action(detail=False, methods=["get"])
+    def updates(self, request: Request) -> Response:
+        """Jobs with their input files, by when their status last changed."""
+        return self.list(request)
+
+    @action(detail=False, methods=["get"])
+    def executions(self, request: Request) -> Response:
+        """Jobs with their latest execution."""
+        return self.list(request)

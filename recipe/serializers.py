@@ -1,0 +1,18 @@
+from recipe.models import Recipe, RecipeType
+from scale.api.serializers import ScaleModelSerializer
+from trigger.serializers import TriggerEventBriefSerializer
+
+
+class RecipeTypeBriefSerializer(ScaleModelSerializer):
+    class Meta:
+        model = RecipeType
+        fields = ("id", "name", "version", "title", "description")
+
+
+class RecipeSerializer(ScaleModelSerializer):
+    recipe_type = RecipeTypeBriefSerializer(read_only=True)
+    event = TriggerEventBriefSerializer(read_only=True)
+
+    class Meta:
+        model = Recipe
+        fields = ("id", "recipe_type", "event", "created", "completed", "last_modified")

@@ -1,0 +1,33 @@
+from scale.api.serializers import IdObjectField, ScaleModelSerializer
+from trigger.models import TriggerEvent, TriggerRule
+
+
+class TriggerRuleSerializer(ScaleModelSerializer):
+    class Meta:
+        model = TriggerRule
+        fields = (
+            "id",
+            "type",
+            "name",
+            "is_active",
+            "configuration",
+            "created",
+            "archived",
+            "last_modified",
+        )
+
+
+class TriggerEventBriefSerializer(ScaleModelSerializer):
+    rule = IdObjectField(source="rule_id", allow_null=True)
+
+    class Meta:
+        model = TriggerEvent
+        fields = ("id", "type", "rule", "occurred")
+
+
+class TriggerEventSerializer(ScaleModelSerializer):
+    rule = TriggerRuleSerializer(allow_null=True, read_only=True)
+
+    class Meta:
+        model = TriggerEvent
+        fields = ("id", "type", "rule", "occurred")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from error.serializers import ErrorBriefSerializer, ErrorSerializer
 from job.interfaces import (
@@ -200,19 +201,17 @@ class JobCancelRequestSerializer(serializers.Serializer):
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):
-            raise serializers.ValidationError(
-                'the body must be a JSON object such as {"status": "CANCELED"}.'
-            )
+            self._refuse('the body must be a JSON object such as {"status": "CANCELED"}.')
         unexpected = sorted(set(data) - set(self.fields))
         if unexpected:
-            raise serializers.ValidationError(
-                f"unexpected fields: {', '.join(unexpected)}; only status may be given."
-            )
+            self._refuse(f"unexpected fields: {', '.join(unexpected)}; only status may be given.")
         if not data:
-            raise serializers.ValidationError(
-                'no fields were given; send {"status": "CANCELED"}.'
-            )
+            self._refuse('no fields were given; send {"status": "CANCELED"}.')
         return super().to_internal_value(data)
+
+    @staticmethod
+    def _refuse(message: str) -> None:
+        raise serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [message]})
 
     def validate_status(self, value: str) -> str:
         if value != Job.Status.CANCELED:

@@ -21,9 +21,12 @@ from job.serializers import (
 )
 from job.services import job_cancel
 from scale.api.filters import PG_BIGINT_MAX
+from scale.api.views import MethodNotAllowedFirstMixin
 
 
-class JobViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class JobViewSet(
+    MethodNotAllowedFirstMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     """Jobs: ``/jobs/``, ``/jobs/{id}/`` (GET, PATCH to cancel), ``/jobs/updates/``,
     ``/jobs/executions/``."""
 

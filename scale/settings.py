@@ -117,9 +117,10 @@ WHITENOISE_USE_FINDERS = True
 SCALE_READS_REQUIRE_LOGIN = _env_bool("SCALE_READS_REQUIRE_LOGIN", False)
 
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes an anonymous write a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["scale.api.permissions.ReadOpenWriteByModelPermission"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -77,7 +77,10 @@ def text_filter(field_name: str, *, label: str, max_length: int = 250) -> MultiV
 
 
 def choice_filter(field_name: str, *, choices, label: str) -> MultiValueFilter:
-    child = forms.ChoiceField(choices=choices)
+    names = ", ".join(value for value, _ in choices)
+    child = forms.ChoiceField(
+        choices=choices, error_messages={"invalid_choice": f"must be one of {names}."}
+    )
     return MultiValueFilter(field_name=field_name, child=child, label=label)
 
 

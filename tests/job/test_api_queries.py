@@ -1,0 +1,62 @@
+"""Query counts do not grow with the page or with a job's executions, files and recipes."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+# count + page, each list; plus one prefetch for what a row adds (input files with their
+# workspaces; the newest execution per job, by DISTINCT ON).
+LIST_QUERIES = {"/jobs/": 2, "/jobs/updates/": 3, "/jobs/executions/": 3}
+
+
+def _job_with_parts(executions: int, files: int, recipes: int):
+    job = factories.JobFactory(error=factories.ErrorFactory())
+    sources = [factories.ScaleFileFactory() for _ in range(files)]
+    job.data = {"version": "1.0", "input_data": [{"name": "input_file",
+                                                  "file_ids": [f.id for f in sources]}]}
+    job.save()
+    for source in sources:
+        factories.JobInputFileFactory(job=job, input_file=source)
+    for _ in range(executions):
+        factories.JobExecutionFactory(job=job, stdout="x" * 1000, stderr="y" * 1000)
+    for _ in range(recipes):
+        factories.RecipeJobFactory(job=job)
+    return job
+
+
+def _queries(client, url) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, {"page_size": 1000})
+    assert response.status_code == 200
+    return [q["sql"] for q in captured.captured_queries]
+
+
+@pytest.mark.parametrize("url", list(LIST_QUERIES))
+def test_list_query_count_does_not_grow_with_rows(api_client, url):
+    _job_with_parts(executions=1, files=1, recipes=0)
+    one_row = _queries(api_client, url)
+    for _ in range(25):
+        _job_with_parts(executions=3, files=2, recipes=1)
+    many_rows = _queries(api_client, url)
+    assert len(one_row) == len(many_rows) == LIST_QUERIES[url]
+
+
+def test_details_query_count_does_not_grow_with_parts(api_client):
+    small = _job_with_parts(executions=1, files=1, recipes=1)
+    big = _job_with_parts(executions=4, files=6, recipes=3)
+    # The job with its joined type, revision, event, rule and error; its executions; its
+    # recipes (with type and event joined); the files its data and results reference.
+    for job in (small, big):
+        assert len(_queries(api_client, f"/jobs/{job.id}/")) == 4
+
+
+@pytest.mark.parametrize("url", ["/jobs/", "/jobs/updates/", "/jobs/executions/", "details"])
+def test_execution_logs_are_never_loaded(api_client, url):
+    job = _job_with_parts(executions=2, files=1, recipes=1)
+    path = f"/jobs/{job.id}/" if url == "details" else url
+    for sql in _queries(api_client, path):
+        assert '"stdout"' not in sql and '"stderr"' not in sql, sql

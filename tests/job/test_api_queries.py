@@ -8,9 +8,10 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-# count + page, each list; plus one prefetch for what a row adds (input files with their
-# workspaces; the newest execution per job, by DISTINCT ON).
-LIST_QUERIES = {"/jobs/": 2, "/jobs/updates/": 3, "/jobs/executions/": 3}
+# count, the page's ids (index-only), the rows for those ids; plus one prefetch for what
+# a row adds (input files with their workspaces; the newest execution per job, by
+# DISTINCT ON).
+LIST_QUERIES = {"/jobs/": 3, "/jobs/updates/": 4, "/jobs/executions/": 4}
 
 
 def _job_with_parts(executions: int, files: int, recipes: int):

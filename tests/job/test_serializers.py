@@ -1,0 +1,52 @@
+"""The compiled to_representation gives exactly what DRF's own implementation gives."""
+
+import pytest
+from rest_framework import serializers
+
+from error.serializers import ErrorSerializer
+from job import selectors
+from job.serializers import (
+    JobDetailsSerializer,
+    JobSerializer,
+    JobUpdateSerializer,
+    JobWithLatestExecutionSerializer,
+)
+from scale.api.serializers import ScaleModelSerializer
+
+
+def _drf_representation(serializer_class, instance, context):
+    """Render with DRF's Serializer.to_representation at every level."""
+    original = ScaleModelSerializer.to_representation
+    ScaleModelSerializer.to_representation = serializers.Serializer.to_representation
+    try:
+        return serializer_class(instance, context=context).data
+    finally:
+        ScaleModelSerializer.to_representation = original
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("serializer_class", "queryset"),
+    [
+        (JobSerializer, selectors.job_rows),
+        (JobUpdateSerializer, selectors.job_update_rows),
+        (JobWithLatestExecutionSerializer, selectors.job_execution_rows),
+        (JobDetailsSerializer, selectors.job_details),
+    ],
+)
+def test_compiled_representation_equals_drf(rich_job, serializer_class, queryset):
+    job = queryset().get(pk=rich_job.pk)
+    context = {"files": selectors.job_files(job=job)}
+    fast = serializer_class(job, context=context).data
+    slow = _drf_representation(serializer_class, job, context)
+    assert fast == slow
+    assert list(fast) == list(slow)
+
+
+@pytest.mark.django_db
+def test_compiled_representation_keeps_nulls():
+    from tests import factories
+
+    error = factories.ErrorFactory(title=None, description=None)
+    assert ErrorSerializer(error).data["title"] is None
+    assert ErrorSerializer(error).data == _drf_representation(ErrorSerializer, error, {})

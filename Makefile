@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_JOBS ?= 2000
 
-.PHONY: venv run test lint migrate stop-db
+.PHONY: venv run test lint migrate stop-db bench
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ run: migrate
 
 test: venv
 	$(BIN)/python -m pytest
+
+# Latency of every read against its PostgreSQL floor; BENCH_JOBS=1000000 by default
+# (loaded once into scale_bench_<jobs>, then reused). Writes bench/out/latest-<jobs>.md.
+bench: venv
+	$(BIN)/python bench/run.py
 
 lint: venv
 	$(BIN)/ruff check .

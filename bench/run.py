@@ -1,0 +1,438 @@
+"""Benchmark of the job API against its PostgreSQL floor (``make bench``).
+
+For a database of ``BENCH_JOBS`` jobs (default 1,000,000; loaded once by
+``generate_demo_data`` and reused), it starts the service under gunicorn as in
+production and measures, for every read, the API's latency percentiles, the floor (the
+same JSON produced by PostgreSQL alone, see ``bench/floors.py``) and the fixed cost of a
+trivial DRF endpoint; then cancel, a mixed read load from 8 clients, a 1000-row page
+against a 100-row page, and a 100-row page on ``BENCH_SMALL_JOBS`` jobs (default 100,000).
+It prints one table and writes it, with the machine, to ``bench/RESULTS.md``.
+
+Environment: BENCH_JOBS, BENCH_SMALL_JOBS (0 skips the size comparison), BENCH_REQUESTS
+(per read, default 200), BENCH_SECONDS (mixed load, default 20), DATABASE_URL (a server
+to use instead of the embedded one; databases named scale_bench_<jobs> are created there).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote, urlencode, urlsplit
+
+import psycopg2
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import floors  # noqa: E402
+
+PYTHON = sys.executable
+BENCH_JOBS = int(os.environ.get("BENCH_JOBS", "1000000"))
+BENCH_SMALL_JOBS = int(os.environ.get("BENCH_SMALL_JOBS", "100000"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
+MIXED_SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
+WARMUP = 10
+
+
+# ----------------------------------------------------------------------------- servers
+
+
+@dataclass(frozen=True)
+class Server:
+    host: str
+    port: int | None
+    user: str
+    password: str
+
+    def url(self, database: str) -> str:
+        auth = quote(self.user) + (f":{quote(self.password)}" if self.password else "")
+        port = f":{self.port}" if self.port else ""
+        return f"postgres://{auth}@{quote(self.host, safe='')}{port}/{database}"
+
+    def connect(self, database: str):
+        return psycopg2.connect(
+            host=self.host, port=self.port, user=self.user, password=self.password,
+            dbname=database,
+        )
+
+
+def database_server() -> Server:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        parts = urlsplit(url)
+        return Server(parts.hostname or "localhost", parts.port, parts.username or "postgres",
+                      parts.password or "")
+    from scale.embedded_pg import ensure_server
+
+    socket_dir = ensure_server(pgdata=ROOT / "var" / "pgdata", database=None)
+    return Server(socket_dir, None, "postgres", "")
+
+
+def manage(*args: str, database_url: str) -> None:
+    env = os.environ | {"DATABASE_URL": database_url}
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def prepare_database(server: Server, jobs: int) -> tuple[str, dict]:
+    """Reuse ``scale_bench_<jobs>`` when it was fully loaded before; else build it."""
+    name = f"scale_bench_{jobs}"
+    with closing(server.connect("postgres")) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                "WHERE datname = %s", [name])
+            row = cursor.fetchone()
+            meta = json.loads(row[0]) if row and row[0] else None
+            if meta and meta.get("jobs") == jobs:
+                print(f"reusing {name} (loaded {meta['loaded_at']}, "
+                      f"{meta['load_seconds']:.0f} s)", flush=True)
+                return name, meta
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    url = server.url(name)
+    manage("migrate", "--noinput", "-v", "0", database_url=url)
+    print(f"loading {jobs:,} jobs into {name} ...", flush=True)
+    started = time.perf_counter()
+    manage("generate_demo_data", "--jobs", str(jobs), "--seed", "1", database_url=url)
+    load_seconds = time.perf_counter() - started
+    with closing(server.connect(name)) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            # Index-only scans need the visibility map that VACUUM writes.
+            cursor.execute("VACUUM ANALYZE")
+    meta = {"jobs": jobs, "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "load_seconds": load_seconds}
+    with closing(server.connect("postgres")) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute(f'COMMENT ON DATABASE "{name}" IS %s', [json.dumps(meta)])
+    print(f"loaded {jobs:,} jobs in {load_seconds:.0f} s", flush=True)
+    return name, meta
+
+
+def free_port() -> int:
+    with closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(database_url: str):
+    port = free_port()
+    env = os.environ | {
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "GUNICORN_ACCESS_LOG": "/dev/null",
+    }
+    process = subprocess.Popen(
+        [str(Path(PYTHON).with_name("gunicorn")), "-c", "gunicorn.conf.py"], cwd=ROOT, env=env
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if get(port, "/_bench/ping/")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("gunicorn did not start")
+            time.sleep(0.2)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+# ----------------------------------------------------------------------------- clients
+
+
+def request(port: int, method: str, path: str, body: bytes | None = None,
+            headers: dict | None = None) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def get(port: int, path: str) -> tuple[int, bytes]:
+    return request(port, "GET", path)
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return {"p50": statistics.median(samples), "p95": cuts[94], "p99": cuts[98]}
+
+
+def time_calls(call, count: int) -> list[float]:
+    for _ in range(WARMUP):
+        call()
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def measure_api(port: int, path: str) -> dict[str, float]:
+    status, body = get(port, path)
+    if status != 200:
+        raise RuntimeError(f"{path} answered {status}: {body[:300]!r}")
+
+    def call():
+        code, _ = get(port, path)
+        if code != 200:
+            raise RuntimeError(f"{path} answered {code}")
+
+    return percentiles(time_calls(call, REQUESTS))
+
+
+def measure_floor(conn, sql: str, params: tuple) -> dict[str, float]:
+    with conn.cursor() as cursor:
+        def call():
+            cursor.execute(sql, params)
+            cursor.fetchone()
+
+        return percentiles(time_calls(call, REQUESTS))
+
+
+# ----------------------------------------------------------------------------- the run
+
+
+@dataclass
+class Read:
+    name: str
+    path: str
+    floor: tuple[str, tuple]
+
+
+def sample_values(conn) -> dict:
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT max(last_modified), count(*) FROM job")
+        newest, jobs = cursor.fetchone()
+        cursor.execute("""SELECT job_type_id, count(*) FROM job GROUP BY 1
+                          ORDER BY 2 DESC, 1 LIMIT 1""")
+        job_type_id = cursor.fetchone()[0]
+        cursor.execute("SELECT name, category FROM job_type WHERE id = %s", [job_type_id])
+        job_type_name, category = cursor.fetchone()
+        cursor.execute("""SELECT j.id FROM job j WHERE j.num_exes = 4
+                          AND EXISTS (SELECT 1 FROM job_input_file l WHERE l.job_id = j.id)
+                          AND j.results IS NOT NULL ORDER BY j.id LIMIT 1""")
+        details_id = cursor.fetchone()[0]
+    return {"newest": newest, "jobs": jobs, "job_type_id": job_type_id, "job_type_name": job_type_name,
+            "category": category, "details_id": details_id}
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def reads(values: dict) -> list[Read]:
+    newest = values["newest"]
+    day = (newest - timedelta(days=1), newest)
+    hour_ago = newest - timedelta(hours=1)
+    default = "j.last_modified, j.id"
+    # Page 5000 of 100 rows on a million jobs; the last page on a smaller database.
+    deep_page = min(5000, (values["jobs"] - 1) // 100 + 1)
+
+    def jobs(name, params, where="TRUE", order=default, limit=100, offset=0, extras="plain",
+             path="/jobs/", args=()):
+        query = f"?{urlencode(params)}" if params else ""
+        sql = floors.job_list(where=where, order=order, limit=limit, offset=offset,
+                              extras=extras, params=args)
+        return Read(name, path + query, sql)
+
+    return [
+        jobs("/jobs/ default", {}),
+        jobs("/jobs/ order=-last_modified", {"order": "-last_modified"},
+             order="j.last_modified DESC, j.id"),
+        jobs("/jobs/ status=FAILED", {"status": "FAILED"}, where="j.status = 'FAILED'"),
+        jobs("/jobs/ job_type_id", {"job_type_id": values["job_type_id"]},
+             where="j.job_type_id = %s", args=(values["job_type_id"],)),
+        jobs("/jobs/ job_type_name", {"job_type_name": values["job_type_name"]},
+             where="j.job_type_id IN (SELECT id FROM job_type WHERE name = %s)",
+             args=(values["job_type_name"],)),
+        jobs("/jobs/ job_type_category", {"job_type_category": values["category"]},
+             where="j.job_type_id IN (SELECT id FROM job_type WHERE category = %s)",
+             args=(values["category"],)),
+        jobs("/jobs/ error_category=DATA", {"error_category": "DATA"},
+             where="j.error_id IN (SELECT id FROM error WHERE category = 'DATA')"),
+        jobs("/jobs/ started/ended last day", {"started": iso(day[0]), "ended": iso(day[1])},
+             where="j.last_modified >= %s AND j.last_modified <= %s", args=day),
+        jobs("/jobs/ page_size=1000", {"page_size": 1000}, limit=1000),
+        jobs(f"/jobs/ page={deep_page}", {"page": deep_page}, offset=(deep_page - 1) * 100),
+        Read("/jobs/{id}/ (4 exes, files)", f"/jobs/{values['details_id']}/",
+             floors.job_details(job_id=values["details_id"])),
+        jobs("/jobs/updates/ started=1h", {"started": iso(hour_ago)},
+             where="j.last_modified >= %s", order="j.last_status_change, j.id",
+             extras="updates", path="/jobs/updates/", args=(hour_ago,)),
+        jobs("/jobs/executions/ default", {}, extras="executions", path="/jobs/executions/"),
+        jobs("/jobs/executions/ page_size=1000", {"page_size": 1000}, limit=1000,
+             extras="executions", path="/jobs/executions/"),
+    ]
+
+
+def operator_token(database_url: str) -> str:
+    code = (
+        "from django.contrib.auth.models import Permission, User;"
+        "from rest_framework.authtoken.models import Token;"
+        "u, _ = User.objects.get_or_create(username='bench-operator');"
+        "u.user_permissions.add(Permission.objects.get(codename='change_job'));"
+        "print(Token.objects.get_or_create(user=u)[0].key)"
+    )
+    env = os.environ | {"DATABASE_URL": database_url}
+    out = subprocess.run([PYTHON, "manage.py", "shell", "-c", code], cwd=ROOT, env=env,
+                         check=True, capture_output=True, text=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def measure_cancel(port: int, conn, token: str) -> dict[str, float]:
+    with conn.cursor() as cursor:
+        cursor.execute("""SELECT id FROM job WHERE status IN ('QUEUED', 'RUNNING', 'PENDING',
+                          'BLOCKED', 'FAILED') ORDER BY id DESC LIMIT %s""",
+                       [REQUESTS + WARMUP])
+        ids = [row[0] for row in cursor.fetchall()]
+    if len(ids) < REQUESTS + WARMUP:
+        raise RuntimeError("not enough cancelable jobs left in the bench database")
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+    body = b'{"status": "CANCELED"}'
+    queue = iter(ids)
+
+    def call():
+        code, text = request(port, "PATCH", f"/jobs/{next(queue)}/", body, headers)
+        if code != 200:
+            raise RuntimeError(f"cancel answered {code}: {text[:200]!r}")
+
+    return percentiles(time_calls(call, REQUESTS))
+
+
+def mixed_load(port: int, paths: list[str], clients: int = 8) -> tuple[float, int, int]:
+    stop = time.monotonic() + MIXED_SECONDS
+    counts = {"ok": 0, "errors": 0}
+    lock = threading.Lock()
+
+    def client(offset: int):
+        i = offset
+        while time.monotonic() < stop:
+            try:
+                code, _ = get(port, paths[i % len(paths)])
+                ok = code == 200
+            except OSError:
+                ok = False
+            with lock:
+                counts["ok" if ok else "errors"] += 1
+            i += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    return (counts["ok"] + counts["errors"]) / elapsed, counts["ok"], counts["errors"]
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, {platform.system()} "
+            f"{platform.release()}, Python {platform.python_version()}")
+
+
+def main() -> int:
+    server = database_server()
+    name, meta = prepare_database(server, BENCH_JOBS)
+    url = server.url(name)
+    lines: list[str] = []
+
+    def say(line: str = "") -> None:
+        print(line, flush=True)
+        lines.append(line)
+
+    with closing(server.connect(name)) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            pg_version = cursor.fetchone()[0]
+        values = sample_values(conn)
+        token = operator_token(url)
+        with gunicorn(url) as port:
+            fixed = measure_api(port, "/_bench/ping/")
+            say(f"# Benchmark: {BENCH_JOBS:,} jobs")
+            say()
+            say(f"- machine: {machine()}, PostgreSQL {pg_version}")
+            say(f"- run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {REQUESTS} requests per read "
+                f"after {WARMUP} warm-up, gunicorn {os.cpu_count()} sync workers")
+            say(f"- load: {BENCH_JOBS:,} jobs by generate_demo_data in "
+                f"{meta['load_seconds']:.0f} s (at {meta['loaded_at']})")
+            say(f"- fixed cost (trivial DRF endpoint) p50 {fixed['p50']:.2f} ms")
+            say()
+            say("| read | API p50 | API p95 | API p99 | floor p50 | ratio |")
+            say("|---|---:|---:|---:|---:|---:|")
+            results = {}
+            for read in reads(values):
+                api = measure_api(port, read.path)
+                floor = measure_floor(conn, *read.floor)
+                ratio = max(api["p50"] - fixed["p50"], 0) / floor["p50"]
+                results[read.name] = (api, floor, ratio)
+                say(f"| {read.name} | {api['p50']:.1f} | {api['p95']:.1f} | {api['p99']:.1f} "
+                    f"| {floor['p50']:.1f} | {ratio:.2f} |")
+            worst = max(ratio for _, _, ratio in results.values())
+            say()
+            say(f"worst API/floor ratio: {worst:.2f}")
+            cancel = measure_cancel(port, conn, token)
+            details = results["/jobs/{id}/ (4 exes, files)"][0]
+            say()
+            say(f"- PATCH cancel: p50 {cancel['p50']:.1f} ms, p95 {cancel['p95']:.1f}, "
+                f"p99 {cancel['p99']:.1f}; cancel/details p50 = "
+                f"{cancel['p50'] / details['p50']:.2f} (target ≤ 3)")
+            page_1000 = results["/jobs/ page_size=1000"][0]["p50"]
+            page_100 = results["/jobs/ default"][0]["p50"]
+            say(f"- 1000-row page / 100-row page p50 = {page_1000 / page_100:.2f} (target ≤ 5)")
+            mixed_paths = [r.path for r in reads(values)]
+            rate, ok, errors = mixed_load(port, mixed_paths)
+            say(f"- mixed reads, 8 concurrent clients, {MIXED_SECONDS:.0f} s: "
+                f"{rate:.1f} requests/s, {ok} answered 200, {errors} errors")
+    if BENCH_SMALL_JOBS:
+        small_name, _ = prepare_database(server, BENCH_SMALL_JOBS)
+        with gunicorn(server.url(small_name)) as port:
+            small = measure_api(port, "/jobs/")
+        say(f"- /jobs/ 100-row page p50: {small['p50']:.1f} ms on {BENCH_SMALL_JOBS:,} jobs, "
+            f"{page_100:.1f} ms on {BENCH_JOBS:,}: ratio {page_100 / small['p50']:.2f} "
+            f"(target ≤ 1.3)")
+    out = ROOT / "bench" / "out"
+    out.mkdir(exist_ok=True)
+    (out / f"latest-{BENCH_JOBS}.md").write_text("\n".join(lines) + "\n")
+    print(f"\nwritten to {out / f'latest-{BENCH_JOBS}.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

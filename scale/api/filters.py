@@ -7,6 +7,7 @@ into a 400 naming the parameter.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import django_filters
@@ -16,6 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 MAX_REPEATS = 1000
+_SPACE_FOR_PLUS = re.compile(r"^(\S+T[0-9:.,]+) ([0-9]{2}(?::?[0-9]{2})?)$")
 PG_BIGINT_MAX = 2**63 - 1
 
 
@@ -95,6 +97,8 @@ class DateTimeOrDurationField(forms.Field):
         text = str(value).strip()
         if text.startswith(("P", "-P")):
             return self._from_duration(text)
+        # An unencoded "+" in a query string arrives as a space: 2015-01-01T00:00:00 05:00.
+        text = _SPACE_FOR_PLUS.sub(r"\1+\2", text)
         try:
             moment = isodate.parse_datetime(text)
         except (ValueError, isodate.ISO8601Error, OverflowError, TypeError) as exc:

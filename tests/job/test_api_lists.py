@@ -117,6 +117,8 @@ def test_time_window_is_inclusive_on_last_modified(api_client, jobs, url):
     assert set(_ids(api_client, url, started="2015-08-28T21:55:41.005Z")) == {jobs[4].id}
     # An offset other than UTC means the same instant.
     assert set(_ids(api_client, url, ended="2015-08-28T12:55:41.005-05:00")) == {jobs[0].id}
+    # An unencoded "+" arrives as a space; it still means a positive offset.
+    assert set(_ids(api_client, url, ended="2015-08-28T19:55:41.005 02:00")) == {jobs[0].id}
 
 
 @pytest.mark.parametrize("url", LISTS)

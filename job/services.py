@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
-from job.models import Job
+from job.models import Job, JobInputFile
 from job_exe.models import JobExecution
+from recipe.models import RecipeJob
 from scale.exceptions import Conflict, NotFound
+from storage.models import ScaleFile
 
 CANCELABLE_STATUSES = (
     Job.Status.PENDING,
@@ -71,3 +75,146 @@ def job_cancel(*, job_id: int) -> CancelResult:
         job_exe.last_modified = now
         job_exe.save(update_fields=["status", "ended", "last_modified"])
     return CancelResult(job=job, changed=True)
+
+
+@dataclass
+class JobCancelSummary:
+    """What a cancel of many jobs did: how many were canceled, how many skipped and why."""
+
+    canceled: int = 0
+    already_canceled: int = 0
+    # Jobs that job_cancel refused, by the status they had (COMPLETED).
+    not_cancelable: dict[str, int] = field(default_factory=dict)
+    # Jobs deleted between their selection and their cancel.
+    not_found: int = 0
+
+    @property
+    def skipped(self) -> int:
+        return self.already_canceled + sum(self.not_cancelable.values()) + self.not_found
+
+    def merge(self, other: JobCancelSummary) -> None:
+        self.canceled += other.canceled
+        self.already_canceled += other.already_canceled
+        for status, count in other.not_cancelable.items():
+            self.not_cancelable[status] = self.not_cancelable.get(status, 0) + count
+        self.not_found += other.not_found
+
+    def skip_reasons(self) -> list[str]:
+        """``["2 already canceled", "1 completed"]``: one entry per non-zero reason."""
+        reasons = []
+        if self.already_canceled:
+            reasons.append(f"{self.already_canceled} already canceled")
+        for status, count in sorted(self.not_cancelable.items()):
+            if count:
+                reasons.append(f"{count} {status.lower()}")
+        if self.not_found:
+            reasons.append(f"{self.not_found} no longer exist")
+        return reasons
+
+    def describe(self) -> str:
+        """One line for an operator: ``Canceled 3 jobs; skipped 2: 1 already canceled, ...``."""
+        noun = "job" if self.canceled == 1 else "jobs"
+        text = f"Canceled {self.canceled} {noun}"
+        if self.skipped:
+            text += f"; skipped {self.skipped}: {', '.join(self.skip_reasons())}"
+        return text + "."
+
+
+def job_cancel_many(
+    *, job_ids: Iterable[int], on_each: Callable[[], None] | None = None
+) -> JobCancelSummary:
+    """Cancel each job through ``job_cancel`` and count what happened.
+
+    Each job is its own transaction (``job_cancel`` is the outermost atomic call): a cancel
+    of thousands of jobs then holds one job's lock at a time, and a job that cannot be
+    canceled does not undo the others. Call it outside any transaction. ``on_each`` is
+    called after every job (a progress bar).
+    """
+    summary = JobCancelSummary()
+    for job_id in job_ids:
+        try:
+            result = job_cancel(job_id=job_id)
+        except JobNotFound:
+            summary.not_found += 1
+        except JobNotCancelable:
+            # The refusal is final (only COMPLETED is refused), so reading the status
+            # after the fact names the reason correctly.
+            status = Job.objects.filter(pk=job_id).values_list("status", flat=True).first()
+            status = status or "unknown"
+            summary.not_cancelable[status] = summary.not_cancelable.get(status, 0) + 1
+        else:
+            if result.changed:
+                summary.canceled += 1
+            else:
+                summary.already_canceled += 1
+        if on_each is not None:
+            on_each()
+    return summary
+
+
+@dataclass(frozen=True)
+class JobPurgeResult:
+    """What one purge batch deleted (jobs and their links) and detached (product files)."""
+
+    jobs: int = 0
+    job_exes: int = 0
+    input_file_links: int = 0
+    recipe_links: int = 0
+    products_detached: int = 0
+
+
+@transaction.atomic
+def job_purge_batch(
+    *,
+    modified_before: datetime,
+    statuses: Collection[str] = Job.FINISHED_STATUSES,
+    batch_size: int = 1000,
+) -> JobPurgeResult:
+    """Delete up to ``batch_size`` finished jobs last modified before ``modified_before``.
+
+    With each job go its executions, its input-file links (``JobInputFile``) and its
+    recipe links (``RecipeJob``). Files stay: product files lose their ``job``/``job_exe``
+    (set to NULL first, as those FKs protect the rows), source files are untouched.
+
+    The batch is the lowest job ids that qualify, locked ``FOR UPDATE SKIP LOCKED``: a
+    job that another transaction holds (a cancel in progress) is left for a later batch
+    instead of blocking either side, and PostgreSQL re-checks the status and time of every
+    row it locks, so a job that left its finished status meanwhile is never deleted. One
+    batch is one transaction; a caller loops until a batch deletes nothing.
+    """
+    unfinished = set(statuses) - set(Job.FINISHED_STATUSES)
+    if unfinished:
+        raise ValueError(f"only finished jobs can be purged, not {', '.join(sorted(unfinished))}")
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    job_ids = list(
+        Job.objects.filter(status__in=list(statuses), last_modified__lt=modified_before)
+        .order_by("id")
+        .select_for_update(of=("self",), skip_locked=True)
+        .values_list("id", flat=True)[:batch_size]
+    )
+    if not job_ids:
+        return JobPurgeResult()
+
+    now = timezone.now()
+    job_exes = JobExecution.objects.filter(job_id__in=job_ids)
+    products_detached = ScaleFile.objects.filter(job_id__in=job_ids).update(
+        job=None, job_exe=None, last_modified=now
+    )
+    # A product recorded under one of these executions but another job (inconsistent
+    # data, but the FK would still refuse the delete).
+    products_detached += ScaleFile.objects.filter(job_exe__in=job_exes.values("id")).update(
+        job_exe=None, last_modified=now
+    )
+    input_file_links, _ = JobInputFile.objects.filter(job_id__in=job_ids).delete()
+    recipe_links, _ = RecipeJob.objects.filter(job_id__in=job_ids).delete()
+    # only("id"): the delete collector loads the rows it deletes; never the logs.
+    job_exe_count, _ = job_exes.only("id").delete()
+    job_count, _ = Job.objects.filter(id__in=job_ids).only("id").delete()
+    return JobPurgeResult(
+        jobs=job_count,
+        job_exes=job_exe_count,
+        input_file_links=input_file_links,
+        recipe_links=recipe_links,
+        products_detached=products_detached,
+    )

@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_JOBS ?= 2000
 
-.PHONY: venv run test lint migrate stop-db bench
+.PHONY: venv run test test-browser lint migrate stop-db bench
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,15 @@ run: migrate
 
 test: venv
 	$(BIN)/python -m pytest
+
+# The admin driven by a real headless Chromium (the tests marked `browser`). Debian's
+# chromium is installed when /usr/bin/chromium is missing (apt-get: run as root); Playwright
+# only drives it, so `playwright install` is never needed.
+test-browser: venv
+	@if [ ! -x /usr/bin/chromium ]; then \
+		apt-get update && apt-get install -y chromium; \
+	fi
+	$(BIN)/python -m pytest -m browser
 
 # Latency of every read against its PostgreSQL floor; BENCH_JOBS=1000000 by default
 # (loaded once into scale_bench_<jobs>, then reused). Writes bench/out/latest-<jobs>.md.

@@ -1,0 +1,201 @@
+"""Realistic, deterministic demo data across every model, loaded fast enough for millions.
+
+- **Reference rows** (errors, workspaces, nodes, trigger rules, job types and revisions,
+  recipe types) are few and named: ``catalogue`` makes them through the ORM with
+  ``get_or_create``, so a second run reuses them and unique constraints hold.
+- **Bulk rows** (events, jobs, executions, files, job input files, recipes, recipe jobs)
+  come from ``rows`` as ``COPY ... FROM STDIN`` text, one transaction per batch of jobs.
+  Each batch locks the bulk tables against other writers, reads where the ids continue,
+  and moves the sequences past what it wrote, so later ORM inserts get fresh ids.
+- **Determinism**: one ``random.Random(seed)`` drives everything in a fixed order that
+  does not depend on the batch size, and every timestamp is an offset from ``now``: the
+  same ``seed``, ``jobs`` and ``now`` on an empty database give identical rows.
+- **Speed** (measured; see README "Demo data"): the next batch is generated in a worker
+  thread while PostgreSQL ingests the current one (psycopg2 releases the GIL while
+  libpq waits), and, where the role may, the per-row foreign-key triggers are skipped
+  during COPY and replaced by one set-based check per foreign key before the batch
+  commits: the triggers took about 30% of the load time, the check takes about 3%.
+  Every index stays in place.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
+
+from django.apps import apps
+from django.db import IntegrityError, connection, models, transaction
+
+from job.demo_data.batch import BULK_TABLES, COLUMNS, Batch, DemoSummary
+from job.demo_data.catalogue import Catalogue, ensure_catalogue
+from job.demo_data.rows import RowGenerator
+
+DEFAULT_BATCH_SIZE = 25_000
+
+__all__ = ["DEFAULT_BATCH_SIZE", "DemoSummary", "default_now", "generate_demo_data"]
+
+
+def generate_demo_data(
+    *,
+    jobs: int,
+    seed: int,
+    now: datetime,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Callable[[int], object] | None = None,
+) -> DemoSummary:
+    """Append ``jobs`` jobs with everything around them, in batches of ``batch_size`` jobs.
+
+    ``now`` anchors every timestamp (nothing is later). ``progress`` is called with the
+    number of jobs of each committed batch. Batches commit one by one: an error leaves
+    the batches before it in place, each of them whole.
+    """
+    if jobs < 1 or batch_size < 1:
+        raise ValueError("jobs and batch_size must be positive")
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    with transaction.atomic():
+        catalogue = ensure_catalogue(now=now)
+    sequences = _sequences()
+    skip_triggers = _may_skip_foreign_key_triggers()
+    generator = RowGenerator(
+        catalogue=catalogue, seed=seed, now_ms=int(now.timestamp() * 1000), total_jobs=jobs
+    )
+    summary = DemoSummary()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-rows") as executor:
+        ahead: Future[Batch] | None = None
+        try:
+            while generator.remaining or ahead is not None:
+                with transaction.atomic():
+                    _lock(catalogue)
+                    first_ids = _next_ids(sequences)
+                    batch = ahead.result() if ahead is not None else None
+                    ahead = None
+                    if batch is not None and batch.first_ids != first_ids:
+                        # Someone else took ids since the batch was generated ahead.
+                        generator.restore(batch.state)
+                        batch = None
+                    if batch is None:
+                        batch = generator.batch(first_ids=first_ids, min_jobs=batch_size)
+                    if generator.remaining:
+                        ahead = executor.submit(
+                            generator.batch, first_ids=batch.next_ids, min_jobs=batch_size
+                        )
+                    _copy(batch, skip_triggers=skip_triggers)
+                    _advance_sequences(sequences, batch.next_ids)
+                summary.add(batch)
+                if progress is not None:
+                    progress(batch.jobs)
+        finally:
+            if ahead is not None:
+                ahead.cancel()
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {', '.join(BULK_TABLES)}")
+    return summary
+
+
+def default_now() -> datetime:
+    """The current time truncated to the hour: reruns within the hour give the same rows."""
+    return datetime.now(tz=UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _lock(catalogue: Catalogue) -> None:
+    with connection.cursor() as cursor:
+        # SHARE ROW EXCLUSIVE lets readers in but keeps other writers (another run of this
+        # loader too) out between reading where the ids continue and moving the sequences.
+        cursor.execute(f"LOCK TABLE {', '.join(BULK_TABLES)} IN SHARE ROW EXCLUSIVE MODE")
+        # What a foreign-key trigger would lock: the referenced rows cannot be deleted
+        # before the batch commits.
+        for table, ids in catalogue.referenced_ids().items():
+            cursor.execute(f"SELECT id FROM {table} WHERE id = ANY(%s) FOR KEY SHARE", [ids])
+
+
+def _sequences() -> dict[str, str]:
+    """The sequence behind each bulk table's identity column (PostgreSQL names it)."""
+    parts = [f"SELECT '{table}', pg_get_serial_sequence('{table}', 'id')" for table in BULK_TABLES]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts))
+        return dict(cursor.fetchall())
+
+
+def _next_ids(sequences: dict[str, str]) -> dict[str, int]:
+    """The first free id of each bulk table: past both its rows and its sequence."""
+    parts = [
+        f"SELECT '{table}', GREATEST((SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), "
+        f"(SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM {sequence}))"
+        for table, sequence in sequences.items()
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts))
+        return {table: int(next_id) for table, next_id in cursor.fetchall()}
+
+
+def _advance_sequences(sequences: dict[str, str], next_ids: dict[str, int]) -> None:
+    """Move each sequence to the last id written, so that later inserts get fresh ids."""
+    with connection.cursor() as cursor:
+        for table, next_id in next_ids.items():
+            if next_id > 1:
+                cursor.execute("SELECT setval(%s, %s)", [sequences[table], next_id - 1])
+
+
+def _may_skip_foreign_key_triggers() -> bool:
+    # session_replication_role, which turns the triggers off, is a superuser setting (the
+    # embedded server's role is one); elsewhere the triggers simply stay on.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('is_superuser') = 'on'")
+        return bool(cursor.fetchone()[0])
+
+
+def _copy(batch: Batch, *, skip_triggers: bool) -> None:
+    with connection.cursor() as cursor:
+        if skip_triggers:
+            cursor.execute("SELECT set_config('session_replication_role', 'replica', true)")
+        for table in BULK_TABLES:
+            lines = batch.rows[table]
+            if lines:
+                columns = ", ".join(COLUMNS[table])
+                data = io.StringIO("".join(lines))
+                cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", data, size=1 << 20)
+        if skip_triggers:
+            cursor.execute("SELECT set_config('session_replication_role', 'origin', true)")
+            _check_references(cursor, batch)
+
+
+def _check_references(cursor: object, batch: Batch) -> None:
+    """Stand in for the skipped foreign-key triggers, one query per foreign key.
+
+    Most references point at rows of the same batch: those have exactly the ids
+    ``[first_ids, next_ids)``, so a range test proves they exist; only the others are
+    looked up.
+    """
+    for table in BULK_TABLES:
+        written = len(batch.rows[table])
+        if written != batch.next_ids[table] - batch.first_ids[table]:
+            raise IntegrityError(f"{table}: {written} rows do not fill their id range")
+    checks = []
+    for child, column, parent in _foreign_keys():
+        broken = f"NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.id = c.{column})"
+        if parent in batch.first_ids:
+            first, end = batch.first_ids[parent], batch.next_ids[parent]
+            broken = f"(c.{column} < {first} OR c.{column} >= {end}) AND {broken}"
+        checks.append(
+            f"SELECT '{child}.{column}' WHERE EXISTS (SELECT 1 FROM {child} c "
+            f"WHERE c.id >= {batch.first_ids[child]} AND c.{column} IS NOT NULL AND {broken})"
+        )
+    cursor.execute(" UNION ALL ".join(checks))
+    broken_columns = [row[0] for row in cursor.fetchall()]
+    if broken_columns:
+        raise IntegrityError(f"demo rows reference missing rows: {', '.join(broken_columns)}")
+
+
+def _foreign_keys() -> list[tuple[str, str, str]]:
+    """(table, column, referenced table) of every foreign key of the bulk tables."""
+    tables = set(BULK_TABLES)
+    return [
+        (model._meta.db_table, field.column, field.related_model._meta.db_table)
+        for model in apps.get_models()
+        if model._meta.db_table in tables
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.ForeignKey)
+    ]

@@ -38,6 +38,7 @@ class EstimatedCountPaginator(Paginator):
     """
 
     exact_count_limit = 10_000
+    count_is_estimate = False
 
     @cached_property
     def count(self) -> int:
@@ -48,8 +49,6 @@ class EstimatedCountPaginator(Paginator):
             return bounded
         self.count_is_estimate = True
         return max(self._planner_estimate(queryset), bounded)
-
-    count_is_estimate = False
 
     @staticmethod
     def _planner_estimate(queryset: QuerySet) -> int:

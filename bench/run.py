@@ -99,6 +99,7 @@ def prepare_database(server: Server, jobs: int) -> tuple[str, dict]:
             if meta and meta.get("jobs") == jobs:
                 print(f"reusing {name} (loaded {meta['loaded_at']}, "
                       f"{meta['load_seconds']:.0f} s)", flush=True)
+                manage("migrate", "--noinput", "-v", "0", database_url=server.url(name))
                 return name, meta
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             cursor.execute(f'CREATE DATABASE "{name}"')
@@ -238,8 +239,8 @@ def sample_values(conn) -> dict:
                           AND EXISTS (SELECT 1 FROM job_input_file l WHERE l.job_id = j.id)
                           AND j.results IS NOT NULL ORDER BY j.id LIMIT 1""")
         details_id = cursor.fetchone()[0]
-    return {"newest": newest, "jobs": jobs, "job_type_id": job_type_id, "job_type_name": job_type_name,
-            "category": category, "details_id": details_id}
+    return {"newest": newest, "jobs": jobs, "job_type_id": job_type_id,
+            "job_type_name": job_type_name, "category": category, "details_id": details_id}
 
 
 def iso(moment: datetime) -> str:

@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_JOBS ?= 2000
 
-.PHONY: venv run test test-browser lint migrate stop-db bench
+.PHONY: venv run test test-browser fuzz lint migrate stop-db bench
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ test-browser: venv
 		apt-get update && apt-get install -y chromium; \
 	fi
 	$(BIN)/python -m pytest -m browser
+
+# Schema-driven fuzzing (schemathesis) of gunicorn on 127.0.0.1 with a throwaway database
+# scale_fuzz and demo data: fails on any 5xx or any answer the OpenAPI schema does not
+# describe. FUZZ_MAX_EXAMPLES bounds the test cases per operation; reports in var/fuzz/.
+fuzz: venv
+	$(BIN)/python tests/fuzz/run_fuzz.py
 
 # Latency of every read against its PostgreSQL floor; BENCH_JOBS=1000000 by default
 # (loaded once into scale_bench_<jobs>, then reused). Writes bench/out/latest-<jobs>.md.

@@ -3,10 +3,19 @@
 HOST and PORT choose the address (127.0.0.1:8000 by default), WEB_CONCURRENCY the number
 of worker processes (one per core by default). Database connections persist across
 requests (CONN_MAX_AGE in the settings).
+
+Production: ``gunicorn -c gunicorn.conf.py`` from the project directory, with the
+environment variables README.md lists (DJANGO_DEBUG=0, DJANGO_SECRET_KEY, ...), behind a
+proxy that terminates TLS; ``/health/`` is the load balancer's probe.
 """
 
 import multiprocessing
 import os
+
+from scale import gunicorn_errors
+
+# gunicorn's own errors (a request line too long, ...) as one line of text/plain.
+gunicorn_errors.install()
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
@@ -17,3 +26,6 @@ keepalive = 5
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 wsgi_app = "scale.wsgi:application"
+# The longest request line gunicorn allows (its default is 4094 bytes): repeated filters
+# (job_id=1&job_id=2...) make long query strings. Longer lines get a 414 (see the schema).
+limit_request_line = 8190

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
@@ -73,6 +75,37 @@ JOB_SCALAR_FIELDS = (
 JOB_ROW_FIELDS = ("id", "job_type", "job_type_rev", "event", "error", *JOB_SCALAR_FIELDS)
 
 
+@extend_schema_field(
+    {
+        "nullable": True,
+        "anyOf": [
+            {"type": "string"},
+            {"type": "number"},
+            {"type": "boolean"},
+            {"type": "object", "additionalProperties": True},
+            {"type": "array", "items": {}},
+        ],
+        "description": "A property's value as the job data gives it; for a file, its file "
+        "object (null when absent); for files, a list of file objects.",
+    }
+)
+class InterfaceValueField(serializers.JSONField):
+    """Any JSON value, null included: only the schema of ``JobInterfaceValueSerializer``."""
+
+
+class JobInterfaceValueSerializer(serializers.Serializer):
+    """One entry of ``inputs``/``outputs`` (``job.interfaces.merge_with_interface``).
+
+    Describes the shape for the OpenAPI schema; the entries are built as plain dicts.
+    """
+
+    name = serializers.CharField(help_text="The name the job type interface declares.")
+    type = serializers.CharField(
+        allow_null=True, help_text="The type the interface declares: property, file or files."
+    )
+    value = InterfaceValueField()
+
+
 class JobTypeBriefSerializer(ScaleModelSerializer):
     class Meta:
         model = JobType
@@ -122,6 +155,7 @@ class JobUpdateSerializer(JobSerializer):
     class Meta(JobSerializer.Meta):
         fields = (*JOB_ROW_FIELDS, "input_files")
 
+    @extend_schema_field(ScaleFileSerializer(many=True))
     def get_input_files(self, job: Job) -> list[dict]:
         seen: set[int] = set()
         files = []
@@ -140,6 +174,7 @@ class JobWithLatestExecutionSerializer(JobSerializer):
     class Meta(JobSerializer.Meta):
         fields = (*JOB_ROW_FIELDS, "latest_job_exe")
 
+    @extend_schema_field(JobExecutionSerializer(allow_null=True))
     def get_latest_job_exe(self, job: Job) -> dict | None:
         latest = job.latest_job_exes  # prefetched by the selector: at most one
         return JobExecutionSerializer(latest[0]).data if latest else None
@@ -173,10 +208,12 @@ class JobDetailsSerializer(ScaleModelSerializer):
             "outputs",
         )
 
+    @extend_schema_field(RecipeSerializer(many=True))
     def get_recipes(self, job: Job) -> list[dict]:
         recipes = [link.recipe for link in job.recipe_jobs.all()]  # prefetched
         return RecipeSerializer(recipes, many=True).data
 
+    @extend_schema_field(JobInterfaceValueSerializer(many=True))
     def get_inputs(self, job: Job) -> list[dict]:
         return merge_with_interface(
             declared=declared_inputs(job.job_type_rev.interface),
@@ -185,6 +222,7 @@ class JobDetailsSerializer(ScaleModelSerializer):
             render_file=lambda f: ScaleFileSerializer(f).data,
         )
 
+    @extend_schema_field(JobInterfaceValueSerializer(many=True))
     def get_outputs(self, job: Job) -> list[dict]:
         return merge_with_interface(
             declared=declared_outputs(job.job_type_rev.interface),
@@ -196,6 +234,8 @@ class JobDetailsSerializer(ScaleModelSerializer):
 
 class JobCancelRequestSerializer(serializers.Serializer):
     """The body of ``PATCH /jobs/{id}/``: ``{"status": "CANCELED"}`` and nothing else."""
+
+    ALLOWED_STATUSES = (Job.Status.CANCELED,)
 
     status = serializers.CharField()
 
@@ -214,6 +254,23 @@ class JobCancelRequestSerializer(serializers.Serializer):
         raise serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [message]})
 
     def validate_status(self, value: str) -> str:
-        if value != Job.Status.CANCELED:
+        if value not in self.ALLOWED_STATUSES:
             raise serializers.ValidationError(f"only CANCELED is allowed, not {value!r}.")
         return value
+
+
+class JobCancelRequestSchema(OpenApiSerializerExtension):
+    """The OpenAPI schema of the cancel body as the serializer enforces it: status is
+    required, one of ``ALLOWED_STATUSES``, and no other field is accepted."""
+
+    target_class = JobCancelRequestSerializer
+
+    def get_name(self, auto_schema, direction) -> str:
+        return "JobCancel"
+
+    def map_serializer(self, auto_schema, direction) -> dict:
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        allowed = [str(status) for status in JobCancelRequestSerializer.ALLOWED_STATUSES]
+        schema["properties"]["status"] = {"type": "string", "enum": allowed}
+        schema["additionalProperties"] = False
+        return schema

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -21,9 +22,55 @@ from job.serializers import (
 )
 from job.services import job_cancel
 from scale.api.filters import PG_BIGINT_MAX
+from scale.api.parsers import JSONParser
+from scale.api.schema import error_responses
 from scale.api.views import MethodNotAllowedFirstMixin
 
+# The path accepts any segment (anything but a job id is a 404); the schema says what works.
+JOB_ID_PARAMETER = OpenApiParameter(
+    "id",
+    OpenApiTypes.INT64,
+    OpenApiParameter.PATH,
+    description="The job's id.",
+)
 
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Job list",
+        description="All jobs, by last_modified (then id) unless ordered otherwise.",
+    ),
+    retrieve=extend_schema(
+        summary="Job details",
+        description="One job with its full nested objects, recipes, executions, inputs and "
+        "outputs.",
+        parameters=[JOB_ID_PARAMETER],
+    ),
+    partial_update=extend_schema(
+        summary="Cancel a job",
+        description='Cancel the job with {"status": "CANCELED"}, the only change allowed. '
+        "Needs the job.change_job permission. Canceling a canceled job changes nothing; "
+        "a completed job cannot be canceled (409). Answers the job's details.",
+        parameters=[JOB_ID_PARAMETER],
+        request=JobCancelRequestSerializer,
+        responses={
+            200: JobDetailsSerializer,
+            **error_responses({409: "The job is COMPLETED: it cannot be canceled."}),
+        },
+    ),
+    updates=extend_schema(
+        summary="Job updates",
+        description="Jobs with the files they used as input, by last_status_change (then "
+        "id) unless ordered otherwise.",
+        responses=JobUpdateSerializer(many=True),
+    ),
+    executions=extend_schema(
+        summary="Job executions",
+        description="Jobs with their latest execution (or null), by last_modified (then id) "
+        "unless ordered otherwise.",
+        responses=JobWithLatestExecutionSerializer(many=True),
+    ),
+)
 class JobViewSet(
     MethodNotAllowedFirstMixin, mixins.ListModelMixin, viewsets.GenericViewSet
 ):

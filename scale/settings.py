@@ -2,7 +2,10 @@
 
 Everything an operator changes comes from the environment, with defaults that are safe
 for a local checkout: ``DATABASE_URL``, ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG``,
-``DJANGO_ALLOWED_HOSTS``, ``SCALE_READS_REQUIRE_LOGIN``.
+``DJANGO_ALLOWED_HOSTS``, ``SCALE_READS_REQUIRE_LOGIN``, and the HTTPS settings of a
+production deployment (``DJANGO_SECURE_*``, ``DJANGO_CSRF_TRUSTED_ORIGINS``): off by
+default, so that ``make run`` serves plain http on 127.0.0.1; README.md lists the set
+with which ``manage.py check --deploy`` reports nothing.
 """
 
 import os
@@ -28,6 +31,19 @@ def _env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be one of 1/0/true/false/yes/no/on/off, not {raw!r}")
 
 
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least 0, not {raw!r}")
+    return value
+
+
 def _env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -48,6 +64,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "error",
     "trigger",
     "storage",
@@ -57,6 +75,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a load balancer's probe needs no allowed Host header and no HTTPS redirect.
+    "scale.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -68,6 +88,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "scale.urls"
+SESSION_ENGINE = "scale.sessions"
 WSGI_APPLICATION = "scale.wsgi.application"
 
 TEMPLATES = [
@@ -119,7 +140,7 @@ SCALE_READS_REQUIRE_LOGIN = _env_bool("SCALE_READS_REQUIRE_LOGIN", False)
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous write a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "scale.api.authentication.StrictTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["scale.api.permissions.ReadOpenWriteByModelPermission"],
@@ -132,6 +153,31 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_SCHEMA_CLASS": "scale.api.schema.ScaleAutoSchema",
+}
+
+# The OpenAPI schema at /api/schema/ and its documentation at /api/docs/ (Swagger UI), with
+# every asset served by the project itself: no internet access needed.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Scale Job Services",
+    "DESCRIPTION": (
+        "The Job Services of the Scale REST API: jobs, their executions and the files they "
+        "read and wrote, and job cancelation. Errors are one line of text/plain, or "
+        '{"detail": "..."} when the Accept header asks for JSON.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The one PATCH (cancel) needs its whole body: no all-optional "Patched" variant.
+    "COMPONENT_SPLIT_PATCH": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # The job and execution statuses share values; each keeps its own named enum.
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": "job.models.Job.Status",
+        "JobExecutionStatusEnum": "job_exe.models.JobExecution.Status",
+        "ErrorCategoryEnum": "error.models.Error.Category",
+    },
 }
 
 LOGGING = {
@@ -144,3 +190,17 @@ LOGGING = {
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True
     X_FRAME_OPTIONS = "DENY"
+
+# HTTPS, for a deployment behind TLS: each switched on by the environment, never forced,
+# so that a local checkout keeps serving plain http.
+SECURE_SSL_REDIRECT = _env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _env_bool(
+    "DJANGO_SECURE_COOKIES", SECURE_SSL_REDIRECT
+)
+SECURE_HSTS_SECONDS = _env_int("DJANGO_SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = _env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+if _env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
+    # Behind a proxy that terminates TLS and sets X-Forwarded-Proto (and strips a client's).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = _env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")

@@ -33,6 +33,9 @@ def error_response(
     request: HttpRequest | None, message: str, status: int, headers: dict | None = None
 ) -> HttpResponse:
     message = " ".join(message.split())  # one line, whatever the message carried
+    # A value echoed from a JSON body may be a lone surrogate ("\ud800"), which no
+    # charset encodes: written as its escape, it still names the bad value.
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")
     if wants_json(request):
         response: HttpResponse = JsonResponse({"detail": message}, status=status)
     else:

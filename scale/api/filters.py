@@ -8,7 +8,7 @@ into a 400 naming the parameter.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import django_filters
 import isodate
@@ -23,6 +23,10 @@ PG_BIGINT_MAX = 2**63 - 1
 
 class MultiValueField(forms.Field):
     """A query parameter that may be repeated (``?status=A&status=B``), each value cleaned.
+
+    Error messages carry the client's values as ``params``, never inside the message
+    itself: Django and django-filter format messages with ``%``, and a value such as
+    ``100%`` would otherwise break the formatting (a 500 instead of a 400).
 
     ``child`` cleans one value, and its error names the bad value; the whole parameter
     cleans to a list with duplicates removed, or ``[]`` when absent.
@@ -47,7 +51,10 @@ class MultiValueField(forms.Field):
                 item = self.child.clean(raw)
             except forms.ValidationError as exc:
                 reason = " ".join(exc.messages)
-                raise forms.ValidationError(f"{raw!r} is not valid: {reason}") from exc
+                raise forms.ValidationError(
+                    "%(value)s is not valid: %(reason)s",
+                    params={"value": repr(raw), "reason": reason},
+                ) from exc
             if item not in cleaned:
                 cleaned.append(item)
         return cleaned
@@ -103,14 +110,28 @@ class DateTimeOrDurationField(forms.Field):
             moment = isodate.parse_datetime(text)
         except (ValueError, isodate.ISO8601Error, OverflowError, TypeError) as exc:
             raise forms.ValidationError(
-                f"{text!r} is neither an ISO-8601 datetime (2015-01-01T00:00:00Z) "
-                f"nor an ISO-8601 duration (PT3H0M0S)."
+                "%(value)s is neither an ISO-8601 datetime (2015-01-01T00:00:00Z) "
+                "nor an ISO-8601 duration (PT3H0M0S).",
+                params={"value": repr(text)},
             ) from exc
-        if moment.tzinfo is None or moment.utcoffset() is None:
+        try:
+            offset = moment.utcoffset()
+        except ValueError as exc:  # an offset of 24 hours or more: +24:00
             raise forms.ValidationError(
-                f"{text!r} has no timezone; add Z or an offset such as +00:00."
+                "%(value)s has an impossible timezone offset.", params={"value": repr(text)}
+            ) from exc
+        if offset is None:
+            raise forms.ValidationError(
+                "%(value)s has no timezone; add Z or an offset such as +00:00.",
+                params={"value": repr(text)},
             )
-        return moment
+        # In UTC: PostgreSQL refuses offsets beyond 15:59 (+23:00 is valid ISO-8601).
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError as exc:  # 0001-01-01T00:00:00+01:00 is in year 0 in UTC
+            raise forms.ValidationError(
+                "%(value)s is out of range.", params={"value": repr(text)}
+            ) from exc
 
     def _from_duration(self, text: str) -> datetime:
         try:
@@ -118,10 +139,13 @@ class DateTimeOrDurationField(forms.Field):
             moment = timezone.now() - duration
         except (ValueError, isodate.ISO8601Error, OverflowError, TypeError) as exc:
             raise forms.ValidationError(
-                f"{text!r} is not a usable ISO-8601 duration (PT3H0M0S)."
+                "%(value)s is not a usable ISO-8601 duration (PT3H0M0S).",
+                params={"value": repr(text)},
             ) from exc
         if isinstance(duration, timedelta) and duration < timedelta(0):
-            raise forms.ValidationError(f"{text!r} is a negative duration.")
+            raise forms.ValidationError(
+                "%(value)s is a negative duration.", params={"value": repr(text)}
+            )
         return moment
 
 
@@ -162,8 +186,9 @@ class OrderField(MultiValueField):
         for term in terms:
             if term.removeprefix("-") not in self.allowed:
                 raise forms.ValidationError(
-                    f"{term!r} is not a field to order by; use one of {', '.join(self.allowed)}"
-                    f" (with - for descending)."
+                    "%(value)s is not a field to order by; use one of %(allowed)s"
+                    " (with - for descending).",
+                    params={"value": repr(term), "allowed": ", ".join(self.allowed)},
                 )
         return terms
 

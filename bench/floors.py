@@ -152,8 +152,8 @@ def job_details(*, job_id: int) -> tuple[str, tuple]:
                 '[]') FROM job_exe x WHERE x.job_id = j.id),
         'files', (SELECT coalesce(json_agg({FILE_OBJECT} ORDER BY f.id), '[]')
             FROM scale_file f JOIN workspace w ON w.id = f.workspace_id
-            WHERE f.id IN (SELECT l.input_file_id FROM job_input_file l WHERE l.job_id = j.id)
-               OR f.job_id = j.id)
+            WHERE f.id IN (SELECT l.input_file_id FROM job_input_file l WHERE l.job_id = j.id
+                           UNION SELECT p.id FROM scale_file p WHERE p.job_id = j.id))
     )::text
     FROM job j {JOINS} WHERE j.id = %s
     """

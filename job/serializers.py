@@ -163,7 +163,7 @@ class JobUpdateSerializer(JobSerializer):
             if link.input_file_id not in seen:
                 seen.add(link.input_file_id)
                 files.append(link.input_file)
-        return ScaleFileSerializer(files, many=True).data
+        return self.render(ScaleFileSerializer, files)
 
 
 class JobWithLatestExecutionSerializer(JobSerializer):
@@ -177,7 +177,7 @@ class JobWithLatestExecutionSerializer(JobSerializer):
     @extend_schema_field(JobExecutionSerializer(allow_null=True))
     def get_latest_job_exe(self, job: Job) -> dict | None:
         latest = job.latest_job_exes  # prefetched by the selector: at most one
-        return JobExecutionSerializer(latest[0]).data if latest else None
+        return self.render(JobExecutionSerializer, latest[0]) if latest else None
 
 
 class JobDetailsSerializer(ScaleModelSerializer):
@@ -211,7 +211,7 @@ class JobDetailsSerializer(ScaleModelSerializer):
     @extend_schema_field(RecipeSerializer(many=True))
     def get_recipes(self, job: Job) -> list[dict]:
         recipes = [link.recipe for link in job.recipe_jobs.all()]  # prefetched
-        return RecipeSerializer(recipes, many=True).data
+        return self.render(RecipeSerializer, recipes)
 
     @extend_schema_field(JobInterfaceValueSerializer(many=True))
     def get_inputs(self, job: Job) -> list[dict]:
@@ -219,7 +219,7 @@ class JobDetailsSerializer(ScaleModelSerializer):
             declared=declared_inputs(job.job_type_rev.interface),
             values=data_inputs(job.data),
             files=self.context["files"],
-            render_file=lambda f: ScaleFileSerializer(f).data,
+            render_file=lambda f: self.render(ScaleFileSerializer, f),
         )
 
     @extend_schema_field(JobInterfaceValueSerializer(many=True))
@@ -228,7 +228,7 @@ class JobDetailsSerializer(ScaleModelSerializer):
             declared=declared_outputs(job.job_type_rev.interface),
             values=result_outputs(job.results),
             files=self.context["files"],
-            render_file=lambda f: ProductFileSerializer(f).data,
+            render_file=lambda f: self.render(ProductFileSerializer, f),
         )
 
 

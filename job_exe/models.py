@@ -32,7 +32,10 @@ class JobExecution(models.Model):
 
     UNFINISHED_STATUSES = (Status.QUEUED, Status.RUNNING)
 
-    job = models.ForeignKey("job.Job", on_delete=models.PROTECT, related_name="job_exes")
+    # job leads job_exe_job_created_idx, which serves as its FK index.
+    job = models.ForeignKey(
+        "job.Job", on_delete=models.PROTECT, related_name="job_exes", db_index=False
+    )
     status = models.CharField(max_length=50, choices=Status.choices, default=Status.QUEUED)
     error = models.ForeignKey(
         "error.Error", on_delete=models.PROTECT, blank=True, null=True, related_name="job_exes"

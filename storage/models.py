@@ -25,13 +25,13 @@ class ScaleFile(models.Model):
     """A file in a workspace: a source file, or a product when the job columns are set."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.PROTECT)
-    file_name = models.CharField(max_length=250, db_index=True)
+    file_name = models.CharField(max_length=250)
     file_path = models.CharField(max_length=1000)
     media_type = models.CharField(max_length=250)
     file_size = models.BigIntegerField()
     data_type = models.TextField(blank=True, default="")
     is_deleted = models.BooleanField(default=False)
-    uuid = models.CharField(max_length=32, db_index=True)
+    uuid = models.CharField(max_length=32)
     created = models.DateTimeField(auto_now_add=True)
     deleted = models.DateTimeField(blank=True, null=True)
     data_started = models.DateTimeField(blank=True, null=True)
@@ -63,6 +63,10 @@ class ScaleFile(models.Model):
     class Meta:
         db_table = "scale_file"
         ordering = ["id"]
+        # Exact uuid look-ups only (the admin's search): a plain btree, without the
+        # pattern-ops twin that db_index adds to a CharField. file_name has no index:
+        # it is only searched by substring, which no btree serves.
+        indexes = [models.Index(fields=["uuid"], name="scale_file_uuid_idx")]
 
     def __str__(self) -> str:
         return self.file_name

@@ -70,3 +70,18 @@ class ScaleModelSerializer(serializers.ModelSerializer):
                 (field.field_name, _reader(field)) for field in self._readable_fields
             ]
         return {name: read(instance) for name, read in plan}
+
+    def render(self, serializer_class: type[serializers.Serializer], instance) -> Any:
+        """Render ``instance`` (or a list of them) with a child serializer built once.
+
+        For SerializerMethodFields that nest another shape: building a DRF serializer
+        costs more than rendering a row with it, so one instance per parent serves
+        every row of the page.
+        """
+        children = self.__dict__.setdefault("_children", {})
+        child = children.get(serializer_class)
+        if child is None:
+            child = children[serializer_class] = serializer_class(context=self.context)
+        if isinstance(instance, list | tuple):
+            return [child.to_representation(item) for item in instance]
+        return child.to_representation(instance)

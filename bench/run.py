@@ -29,7 +29,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import psycopg2
 
@@ -72,8 +72,12 @@ def database_server() -> Server:
     url = os.environ.get("DATABASE_URL")
     if url:
         parts = urlsplit(url)
-        return Server(parts.hostname or "localhost", parts.port, parts.username or "postgres",
-                      parts.password or "")
+        host = parts.hostname or "localhost"
+        host_part = parts.netloc.rpartition("@")[2]
+        if host_part.lower().startswith("%2f"):  # a socket directory, percent-encoded
+            host = unquote(host_part)
+        return Server(host, parts.port, unquote(parts.username or "postgres"),
+                      unquote(parts.password or ""))
     from scale.embedded_pg import ensure_server
 
     socket_dir = ensure_server(pgdata=ROOT / "var" / "pgdata", database=None)

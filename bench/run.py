@@ -288,7 +288,8 @@ def reads(values: dict) -> list[Read]:
         Read("/jobs/{id}/ (4 exes, files)", f"/jobs/{values['details_id']}/",
              floors.job_details(job_id=values["details_id"])),
         jobs("/jobs/updates/ started=1h", {"started": iso(hour_ago)},
-             where="j.last_modified >= %s", order="j.last_status_change, j.id",
+             where="j.last_modified >= %s",
+             order="j.last_status_change + interval '0', j.id",  # see JobUpdateFilterSet
              extras="updates", path="/jobs/updates/", args=(hour_ago,)),
         jobs("/jobs/executions/ default", {}, extras="executions", path="/jobs/executions/"),
         jobs("/jobs/executions/ page_size=1000", {"page_size": 1000}, limit=1000,

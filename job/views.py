@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from job import selectors
-from job.filters import JobFilterSet, JobListFilterSet
+from job.filters import JobFilterSet, JobListFilterSet, JobUpdateFilterSet
 from job.models import Job
 from job.serializers import (
     JobCancelRequestSerializer,
@@ -96,7 +96,11 @@ class JobViewSet(
         "retrieve": JobDetailsSerializer,
         "partial_update": JobCancelRequestSerializer,
     }
-    _filtersets = {"list": JobListFilterSet, "updates": JobFilterSet, "executions": JobFilterSet}
+    _filtersets = {
+        "list": JobListFilterSet,
+        "updates": JobUpdateFilterSet,
+        "executions": JobFilterSet,
+    }
 
     def get_queryset(self):
         return self._querysets.get(self.action, selectors.job_rows)()

@@ -56,6 +56,12 @@ def test_default_orders(api_client, jobs):
     assert _ids(api_client, "/jobs/") == by_modified
     assert _ids(api_client, "/jobs/executions/") == by_modified
     assert _ids(api_client, "/jobs/updates/") == list(reversed(by_modified))
+    # A time window changes how updates are read, not their order.
+    window = {"started": "2015-08-28T18:55:41.005Z", "ended": "2015-08-28T20:55:41.005Z"}
+    assert _ids(api_client, "/jobs/updates/", **window) == [jobs[3].id, jobs[2].id, jobs[1].id]
+    assert _ids(api_client, "/jobs/updates/", order="-id", **window) == [
+        jobs[3].id, jobs[2].id, jobs[1].id,
+    ]
 
 
 @pytest.mark.parametrize("url", LISTS)

@@ -110,8 +110,10 @@ def prepare_database(server: Server, jobs: int) -> tuple[str, dict]:
     url = server.url(name)
     manage("migrate", "--noinput", "-v", "0", database_url=url)
     print(f"loading {jobs:,} jobs into {name} ...", flush=True)
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0).isoformat()
     started = time.perf_counter()
-    manage("generate_demo_data", "--jobs", str(jobs), "--seed", "1", database_url=url)
+    manage("generate_demo_data", "--jobs", str(jobs), "--seed", "1", "--now", now,
+           database_url=url)
     load_seconds = time.perf_counter() - started
     with closing(server.connect(name)) as conn:
         conn.autocommit = True
@@ -119,7 +121,7 @@ def prepare_database(server: Server, jobs: int) -> tuple[str, dict]:
             # Index-only scans need the visibility map that VACUUM writes.
             cursor.execute("VACUUM ANALYZE")
     meta = {"jobs": jobs, "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "load_seconds": load_seconds}
+            "load_seconds": load_seconds, "now": now}
     with closing(server.connect("postgres")) as conn:
         conn.autocommit = True
         with conn.cursor() as cursor:
@@ -230,10 +232,17 @@ class Read:
     floor: tuple[str, tuple]
 
 
-def sample_values(conn) -> dict:
+def sample_values(conn, meta: dict) -> dict:
+    """Filter values that select realistic pages of the benchmark database.
+
+    The time windows end at the data's own "now" (generate_demo_data --now), not at
+    the wall clock nor at the newest change, which earlier cancel runs move.
+    """
     with conn.cursor() as cursor:
         cursor.execute("SELECT max(last_modified), count(*) FROM job")
         newest, jobs = cursor.fetchone()
+        if meta.get("now"):
+            newest = datetime.fromisoformat(meta["now"])
         cursor.execute("""SELECT job_type_id, count(*) FROM job GROUP BY 1
                           ORDER BY 2 DESC, 1 LIMIT 1""")
         job_type_id = cursor.fetchone()[0]
@@ -387,7 +396,7 @@ def main() -> int:
         with conn.cursor() as cursor:
             cursor.execute("SHOW server_version")
             pg_version = cursor.fetchone()[0]
-        values = sample_values(conn)
+        values = sample_values(conn, meta)
         token = operator_token(url)
         with gunicorn(url) as port:
             fixed = measure_api(port, "/_bench/ping/")

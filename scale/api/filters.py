@@ -72,6 +72,14 @@ class MultiValueFilter(django_filters.Filter):
     def filter(self, qs: QuerySet, value: list) -> QuerySet:
         if not value:
             return qs
+        relation, _, column = self.field_name.partition("__")
+        field = qs.model._meta.get_field(relation)
+        if column and "__" not in column and field.many_to_one:
+            # fk IN (SELECT id FROM related WHERE column IN ...) rather than a JOIN: the
+            # same rows, but PostgreSQL then counts through the index that the FK leads
+            # (job_type, error) instead of joining the whole table.
+            related = field.related_model.objects.filter(**{f"{column}__{self.lookup_expr}": value})
+            return qs.filter(**{f"{relation}__in": related.values("pk")})
         return qs.filter(**{f"{self.field_name}__{self.lookup_expr}": value})
 
 

@@ -6,6 +6,7 @@ from django.db.models import DateTimeField, ExpressionWrapper, F, QuerySet, Valu
 
 from error.models import Error
 from job.models import Job
+from job.serializers import JOB_SCALAR_FIELDS
 from scale.api.filters import (
     OrderFilter,
     TimeWindowFilterSet,
@@ -18,21 +19,7 @@ from scale.api.filters import (
 # sort job lists by (``order=job_type__name&order=-job_type__version``).
 JOB_ORDER_FIELDS = (
     "id",
-    "status",
-    "priority",
-    "num_exes",
-    "timeout",
-    "max_tries",
-    "cpus_required",
-    "mem_required",
-    "disk_in_required",
-    "disk_out_required",
-    "created",
-    "queued",
-    "started",
-    "ended",
-    "last_status_change",
-    "last_modified",
+    *JOB_SCALAR_FIELDS,
     "job_type",
     "job_type__id",
     "job_type__name",

@@ -54,4 +54,4 @@ lint: venv
 
 # The embedded PostgreSQL keeps running between commands; this stops it.
 stop-db: venv
-	$(BIN)/python -c "import pgserver, sys; pgserver.get_server('var/pgdata', cleanup_mode='stop')" 2>/dev/null || true
+	$(BIN)/python -c "from pathlib import Path; from scale.embedded_pg import stop_server; print(stop_server(pgdata=Path('var/pgdata')))"

@@ -94,3 +94,18 @@ def _create_database(*, socket_dir: str, database: str) -> None:
                 cursor.execute("SELECT pg_reload_conf()")
     finally:
         conn.close()
+
+
+def stop_server(*, pgdata: Path) -> str:
+    """Stop the embedded server of ``pgdata`` if it runs (``make stop-db``); say what happened."""
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    import os
+
+    from pgserver._commands import pg_ctl
+
+    if not (pgdata / "postmaster.pid").exists():
+        return f"no embedded PostgreSQL runs in {pgdata}"
+    # The server runs as the unprivileged "pgserver" user when we are root (pgserver's rule).
+    user = "pgserver" if os.geteuid() == 0 else None
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+    return f"stopped the embedded PostgreSQL in {pgdata}"

@@ -109,3 +109,28 @@ def test_embedded_server_is_shared_by_concurrent_processes():
     assert all(proc.returncode == 0 for proc in procs)
     assert len(outputs) == 1  # one server (one start time), one database
     assert outputs.pop().endswith(" scale")
+
+
+def test_embedded_server_starts_in_an_empty_directory_and_stops(tmp_path):
+    """A fresh data directory gets initialised, started, given its database, and stopped."""
+    import os
+
+    import psycopg2
+
+    from scale.embedded_pg import ensure_server, stop_server
+
+    pgdata = tmp_path / "pgdata"
+    if os.geteuid() == 0:
+        # pgserver runs the server as its own unprivileged user, which must reach the path.
+        os.chmod(tmp_path, 0o755)
+    socket_dir = ensure_server(pgdata=pgdata, database="fresh")
+    try:
+        conn = psycopg2.connect(host=socket_dir, user="postgres", dbname="fresh")
+        with conn, conn.cursor() as cursor:
+            cursor.execute("SELECT current_database(), current_setting('random_page_cost')")
+            assert cursor.fetchone() == ("fresh", "1.1")
+        conn.close()
+    finally:
+        assert stop_server(pgdata=pgdata) == f"stopped the embedded PostgreSQL in {pgdata}"
+    assert not (pgdata / "postmaster.pid").exists()
+    assert stop_server(pgdata=pgdata) == f"no embedded PostgreSQL runs in {pgdata}"

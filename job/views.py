@@ -123,7 +123,9 @@ class JobViewSet(
 
     def _job_id(self) -> int:
         raw = self.kwargs[self.lookup_field]
-        if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= PG_BIGINT_MAX:
+        # Length first: int() refuses strings of over 4300 digits with a ValueError.
+        too_long = len(raw) > len(str(PG_BIGINT_MAX))
+        if too_long or not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= PG_BIGINT_MAX:
             raise Http404(f"job {raw} was not found: a job id is a positive whole number.")
         return int(raw)
 

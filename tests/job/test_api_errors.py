@@ -89,7 +89,8 @@ def test_errors_are_json_when_the_client_asks_for_json(api_client):
 
 
 @pytest.mark.parametrize("path", ["/jobs/abc/", "/jobs/0/", "/jobs/-3/", "/jobs/1.5/",
-                                  "/jobs/99999999999999999999/", "/jobs/%00/"])
+                                  "/jobs/99999999999999999999/", "/jobs/%00/",
+                                  "/jobs/" + "9" * 5000 + "/"], ids=lambda path: path[:30])
 def test_non_ids_in_the_job_url_are_404_in_plain_text(api_client, path):
     status, content_type, body = _error(api_client, path)
     assert (status, content_type) == (404, TEXT)

@@ -20,17 +20,25 @@ from recipe.models import RecipeJob
 from scale.api.filters import PG_BIGINT_MAX
 from storage.models import ScaleFile
 
-# A list row joins its event (one per job) and prefetches the job type, revision and
-# error: a page holds a handful of distinct ones, so each is built once per page instead
-# of once per row (model instances are the main cost of a 1000-row page).
-_BRIEF_RELATED = (
-    Prefetch("job_type", queryset=JobType.objects.only(*JOB_TYPE_BRIEF_FIELDS)),
-    Prefetch(
-        "job_type_rev",
-        queryset=JobTypeRevision.objects.only("id", "job_type_id", "revision_num"),
-    ),
-    Prefetch("error", queryset=Error.objects.only(*ERROR_BRIEF_FIELDS)),
-)
+
+def _brief_related() -> tuple[Prefetch, ...]:
+    """A list row joins its event (one per job) and prefetches the job type, revision and
+    error: a page holds a handful of distinct ones, so each is built once per page instead
+    of once per row (model instances are the main cost of a 1000-row page).
+
+    Built per call: Django writes hints (the page's first instance) into a Prefetch's
+    queryset when it runs, so a module-level one would carry state from request to request.
+    """
+    return (
+        Prefetch("job_type", queryset=JobType.objects.only(*JOB_TYPE_BRIEF_FIELDS)),
+        Prefetch(
+            "job_type_rev",
+            queryset=JobTypeRevision.objects.only("id", "job_type_id", "revision_num"),
+        ),
+        Prefetch("error", queryset=Error.objects.only(*ERROR_BRIEF_FIELDS)),
+    )
+
+
 _ROW_COLUMNS = (
     "job_type_id",
     "job_type_rev_id",
@@ -66,7 +74,7 @@ def job_rows() -> QuerySet[Job]:
     """``/jobs/``: rows with brief nested objects, by ``last_modified`` then id."""
     return (
         Job.objects.select_related("event")
-        .prefetch_related(*_BRIEF_RELATED)
+        .prefetch_related(*_brief_related())
         .only(*_ROW_COLUMNS)
         .order_by("last_modified", "id")
     )

@@ -10,6 +10,7 @@ a process exits (another may still use it); ``make stop-db`` stops it.
 
 from __future__ import annotations
 
+import os
 import threading
 import warnings
 from pathlib import Path
@@ -98,9 +99,7 @@ def _create_database(*, socket_dir: str, database: str) -> None:
 
 def stop_server(*, pgdata: Path) -> str:
     """Stop the embedded server of ``pgdata`` if it runs (``make stop-db``); say what happened."""
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    import os
-
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")  # as in _start
     from pgserver._commands import pg_ctl
 
     if not (pgdata / "postmaster.pid").exists():

@@ -29,7 +29,11 @@ class JobNotFound(NotFound):
 
 
 class JobNotCancelable(Conflict):
-    pass
+    """The job's status (read under its row lock) forbids a cancel."""
+
+    def __init__(self, *, job_id: int, status: str) -> None:
+        super().__init__(f"job {job_id} is {status} and cannot be canceled.")
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,7 @@ def job_cancel(*, job_id: int) -> CancelResult:
     if job.status == Job.Status.CANCELED:
         return CancelResult(job=job, changed=False)
     if job.status not in CANCELABLE_STATUSES:
-        raise JobNotCancelable(f"job {job_id} is {job.status} and cannot be canceled.")
+        raise JobNotCancelable(job_id=job_id, status=job.status)
 
     now = timezone.now()
     job.status = Job.Status.CANCELED
@@ -136,11 +140,8 @@ def job_cancel_many(
             result = job_cancel(job_id=job_id)
         except JobNotFound:
             summary.not_found += 1
-        except JobNotCancelable:
-            # The refusal is final (only COMPLETED is refused), so reading the status
-            # after the fact names the reason correctly.
-            status = Job.objects.filter(pk=job_id).values_list("status", flat=True).first()
-            status = status or "unknown"
+        except JobNotCancelable as refusal:
+            status = refusal.status
             summary.not_cancelable[status] = summary.not_cancelable.get(status, 0) + 1
         else:
             if result.changed:

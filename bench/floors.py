@@ -79,8 +79,17 @@ ROW_EXTRAS = {
 
 
 def job_list(*, where: str, order: str, limit: int, offset: int, extras: str = "plain",
-             params: tuple = ()) -> tuple[str, tuple]:
-    """count + one page of job rows; ``where`` filters ``job j``, ``order`` orders it."""
+             params: tuple = (), counted: bool = False) -> tuple[str, tuple]:
+    """count + one page of job rows; ``where`` filters ``job j``, ``order`` orders it.
+
+    ``counted``: the count sums ``job_count`` (aliased ``j`` too: ``where`` names only
+    columns it shares with job), as the API does for such filters.
+    """
+    count = (
+        f"SELECT coalesce(sum(j.count), 0) FROM job_count j WHERE {where}"
+        if counted
+        else f"SELECT count(*) FROM job j WHERE {where}"
+    )
     sql = f"""
     WITH page AS (
         SELECT j.id, row_number() OVER () AS n FROM (
@@ -88,7 +97,7 @@ def job_list(*, where: str, order: str, limit: int, offset: int, extras: str = "
         ) j
     )
     SELECT json_build_object(
-        'count', (SELECT count(*) FROM job j WHERE {where}),
+        'count', ({count}),
         'next', NULL, 'previous', NULL,
         'results', coalesce((
             SELECT json_agg(json_build_object('id', j.id, 'job_type', {JOB_TYPE_BRIEF},

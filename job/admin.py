@@ -26,7 +26,7 @@ from job.admin_support import (
     pretty_json,
     titled_filter,
 )
-from job.models import Job, JobInputFile, JobType, JobTypeRevision
+from job.models import Job, JobCount, JobInputFile, JobType, JobTypeRevision
 from job.services import CANCELABLE_STATUSES, job_cancel_many
 from job_exe.models import JobExecution
 from recipe.models import RecipeJob
@@ -327,6 +327,17 @@ class JobAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
         extra_context["can_cancel_jobs"] = self.has_change_permission(request)
         extra_context["cancelable_statuses"] = [str(s) for s in CANCELABLE_STATUSES]
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(JobCount)
+class JobCountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The exact job counts the API lists use: kept by PostgreSQL triggers, never edited."""
+
+    list_display = ("status", "job_type", "error", "count")
+    list_filter = ("status",)
+    list_select_related = ("job_type", "error")
+    fields = list_display
+    readonly_fields = fields
 
 
 @admin.register(JobInputFile)

@@ -2,10 +2,10 @@
 
 from datetime import timedelta
 
-from django.db.models import DateTimeField, ExpressionWrapper, F, QuerySet, Value
+from django.db.models import DateTimeField, ExpressionWrapper, F, QuerySet, Sum, Value
 
 from error.models import Error
-from job.models import Job
+from job.models import Job, JobCount
 from job.serializers import JOB_SCALAR_FIELDS
 from scale.api.filters import (
     OrderFilter,
@@ -61,9 +61,32 @@ class JobFilterSet(TimeWindowFilterSet):
         label="Fields to order by, - for descending (repeatable); id breaks ties.",
     )
 
+    # The filters that job_count can answer: its columns, or columns of the rows they name.
+    COUNTED_FILTERS = (
+        "status",
+        "job_type_id",
+        "job_type_name",
+        "job_type_category",
+        "error_category",
+    )
+
     class Meta:
         model = Job
         fields: list[str] = []
+
+    def count(self) -> int | None:
+        """The exact number of matching jobs, read from ``job_count`` when only its
+        filters are given (``order`` changes no count); None when another filter (a time
+        window, ``job_id``) is given, and only counting the rows can tell."""
+        data = self.form.cleaned_data
+        counted = (*self.COUNTED_FILTERS, "order")
+        if any(data.get(name) for name in self.filters if name not in counted):
+            return None
+        # The same filters on job_count's columns of the same names.
+        counts = JobCount.objects.all()
+        for name in self.COUNTED_FILTERS:
+            counts = self.filters[name].filter(counts, data.get(name))
+        return counts.aggregate(total=Sum("count"))["total"] or 0
 
 
 class JobListFilterSet(JobFilterSet):

@@ -1,4 +1,6 @@
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 
 
 class JobType(models.Model):
@@ -136,6 +138,54 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"job {self.pk} ({self.status})"
+
+
+class JobCount(models.Model):
+    """How many jobs have one (status, job type, error): exact, kept by PostgreSQL itself.
+
+    Statement-level triggers on ``job`` (migration 0003) add each statement's changes in
+    the same transaction, whoever writes: the ORM, COPY, a scheduler's SQL, a TRUNCATE.
+    They fire even under ``session_replication_role = replica``, which the demo loader
+    uses. A list filtered only by these columns counts its rows by summing a few rows
+    here instead of scanning millions of jobs; the count stays exact.
+
+    A writer holds the counter rows it changed until it commits, so concurrent writers
+    of jobs with the same (status, job type, error) take turns on that row.
+    """
+
+    status = models.CharField(max_length=50, choices=Job.Status.choices)
+    # No FK constraints or indexes: the triggers copy the job's ids, which the job's FKs
+    # check, and the table is small (one row per combination that ever occurred).
+    job_type = models.ForeignKey(
+        JobType,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    error = models.ForeignKey(
+        "error.Error",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        blank=True,
+        null=True,
+        related_name="+",
+    )
+    count = models.BigIntegerField()
+
+    class Meta:
+        db_table = "job_count"
+        ordering = ["status", "job_type_id", "error_id", "id"]
+        constraints = [
+            # The triggers' ON CONFLICT target: a NULL error is one key, not many.
+            models.UniqueConstraint(
+                F("status"), F("job_type"), Coalesce(F("error"), Value(0)), name="job_count_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.status} jobs of type {self.job_type_id}, error {self.error_id}"
 
 
 class JobInputFile(models.Model):

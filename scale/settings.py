@@ -144,7 +144,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["scale.api.permissions.ReadOpenWriteByModelPermission"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["scale.api.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "scale.api.pagination.StrictPageNumberPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "scale.api.errors.exception_handler",

@@ -52,6 +52,9 @@ class StrictPageNumberPagination(PageNumberPagination):
         page_size = self.get_page_size(request)
         page_number = parse_positive_int(request.query_params, self.page_query_param, default=1)
         paginator = self.django_paginator_class(queryset, page_size)
+        known_count = self._known_count(view)
+        if known_count is not None:
+            paginator.count = known_count  # a cached_property: the paginator reads this
         try:
             self.page = paginator.page(page_number)
         except InvalidPage as exc:
@@ -60,6 +63,12 @@ class StrictPageNumberPagination(PageNumberPagination):
             ) from exc
         self.request = request
         return self._page_rows(queryset, (page_number - 1) * page_size, page_size)
+
+    @staticmethod
+    def _known_count(view) -> int | None:
+        """The count the view's FilterSet knows without counting rows (see FilterBackend)."""
+        count = getattr(getattr(view, "filterset", None), "count", None)
+        return count() if callable(count) else None
 
     @staticmethod
     def _page_rows(queryset, offset: int, limit: int) -> list:

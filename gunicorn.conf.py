@@ -29,3 +29,22 @@ wsgi_app = "scale.wsgi:application"
 # The longest request line gunicorn allows (its default is 4094 bytes): repeated filters
 # (job_id=1&job_id=2...) make long query strings. Longer lines get a 414 (see the schema).
 limit_request_line = 8190
+
+
+def post_worker_init(worker) -> None:
+    """Import the URLconf (every view, serializer and filter), then take the worker's
+    objects out of the garbage collector's sight and let it run less often.
+
+    A 1000-row page allocates hundreds of thousands of objects; with Python's defaults
+    the collector ran about 1,300 times for it, re-scanning Django's own objects, and
+    took 24 ms of the request (15 ms frozen, 7 ms frozen with gen0 at 50,000, measured
+    in-process on 1M jobs). Reference counting still frees almost everything at once;
+    only cycles wait a little longer.
+    """
+    import gc
+
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 — the import is the point
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 10)

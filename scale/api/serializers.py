@@ -69,7 +69,7 @@ def _reader(field: serializers.Field) -> Reader:
     if isinstance(field, ScaleModelSerializer):
         nested_class = type(field)
         return lambda serializer, instance: (
-            None if (v := get(instance)) is None else serializer.render(nested_class, v)
+            None if (v := get(instance)) is None else serializer.render_shared(nested_class, v)
         )
     if isinstance(field, _PASS_THROUGH) and not getattr(field, "binary", False):
         return lambda serializer, instance: get(instance)
@@ -120,3 +120,17 @@ class ScaleModelSerializer(serializers.ModelSerializer):
         if isinstance(instance, list | tuple):
             return [child.to_representation(item) for item in instance]
         return child.to_representation(instance)
+
+    def render_shared(self, serializer_class: type[ScaleModelSerializer], instance) -> Any:
+        """``render`` for a nested object that many rows may share: a page's few job types,
+        revisions and errors are one instance each, so each is rendered once per page.
+
+        Rows then hold the same dict, which is only read afterwards (by the renderer).
+        The cache keeps the instance itself too, so that its ``id()`` cannot be reused.
+        """
+        cache = self.__dict__.setdefault("_shared", {})
+        key = (serializer_class, id(instance))
+        hit = cache.get(key)
+        if hit is None:
+            hit = cache[key] = (instance, self.render(serializer_class, instance))
+        return hit[1]

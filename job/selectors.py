@@ -7,6 +7,8 @@ with the page size. Nothing here loads execution stdout/stderr.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from django.db.models import Prefetch, QuerySet
 
 from error.models import Error
@@ -16,7 +18,7 @@ from job.models import Job, JobInputFile, JobType, JobTypeRevision
 from job.serializers import JOB_SCALAR_FIELDS, JOB_TYPE_BRIEF_FIELDS
 from job_exe.models import JobExecution
 from job_exe.serializers import JOB_EXE_COLUMNS
-from recipe.models import RecipeJob
+from recipe.models import Recipe
 from scale.api.filters import PG_BIGINT_MAX
 from storage.models import ScaleFile
 
@@ -100,20 +102,47 @@ def job_execution_rows() -> QuerySet[Job]:
 
 
 def job_details() -> QuerySet[Job]:
-    """``/jobs/{id}/``: the job with full nested objects, executions (newest first), recipes."""
-    recipe_links = RecipeJob.objects.select_related(
-        "recipe__recipe_type", "recipe__event"
-    ).order_by("recipe__created", "recipe_id")
-    return (
-        Job.objects.select_related(
-            "job_type", "job_type_rev", "event", "event__rule", "error"
-        )
-        .prefetch_related(
-            Prefetch("job_exes", queryset=_executions().order_by("-created", "-id")),
-            Prefetch("recipe_jobs", queryset=recipe_links),
-        )
-        .order_by("id")
+    """Jobs with the nested objects of ``/jobs/{id}/`` joined: type, revision, event with
+    its rule, error. The view's ``get_queryset`` answers this (DRF's model permissions read
+    it); ``job_details_get`` loads one job from it with the rest that the details show."""
+    return Job.objects.select_related(
+        "job_type", "job_type_rev", "event", "event__rule", "error"
+    ).order_by()
+
+
+def job_details_get(*, job_id: int) -> Job | None:
+    """``/jobs/{id}/``: the job (None when there is none) with its executions, newest
+    first, in ``job_exes_newest_first`` and its recipes, oldest first, in
+    ``recipes_oldest_first``. Three queries; ``job_files`` adds the fourth.
+
+    Plain queries by job id rather than prefetch_related, and a list rather than
+    ``.first()``: for one job, Django's prefetch machinery and the ORDER BY ... LIMIT 1
+    of ``first()`` cost more than the queries themselves.
+    """
+    found = list(job_details().filter(pk=job_id))
+    if not found:
+        return None
+    job = found[0]
+    job.job_exes_newest_first = _executions_newest_first(job_id)
+    job.recipes_oldest_first = _recipes_oldest_first(job_id)
+    return job
+
+
+# The few executions and recipes of a job are sorted here: an ORDER BY cost more to
+# compile than sorting them does. Both keys are NOT NULL columns.
+def _executions_newest_first(job_id: int) -> list[JobExecution]:
+    executions = _executions().filter(job_id=job_id).order_by()
+    return sorted(executions, key=attrgetter("created", "id"), reverse=True)
+
+
+def _recipes_oldest_first(job_id: int) -> list[Recipe]:
+    # A job is in a recipe at most once (unique recipe and job), so no duplicates.
+    recipes = (
+        Recipe.objects.filter(recipe_jobs__job_id=job_id)
+        .select_related("recipe_type", "event")
+        .order_by()
     )
+    return sorted(recipes, key=attrgetter("created", "id"))
 
 
 def job_files(*, job: Job) -> dict[int, ScaleFile]:
@@ -122,4 +151,5 @@ def job_files(*, job: Job) -> dict[int, ScaleFile]:
     ids = {i for i in referenced_file_ids(job.data, job.results) if 0 < i <= PG_BIGINT_MAX}
     if not ids:
         return {}
-    return {f.id: f for f in _files().filter(id__in=ids)}
+    # Unordered: the files are looked up by id, and an ORDER BY only costs compiling it.
+    return {f.id: f for f in _files().filter(id__in=ids).order_by()}

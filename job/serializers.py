@@ -183,8 +183,9 @@ class JobWithLatestExecutionSerializer(JobSerializer):
 class JobDetailsSerializer(ScaleModelSerializer):
     """``/jobs/{id}/``: full nested objects, executions, recipes, inputs and outputs.
 
-    The files that inputs and outputs show come from the ``files`` context entry (id →
-    ScaleFile with its workspace), loaded by ``job.selectors.job_files`` in one query.
+    Reads the executions and recipes that ``job.selectors.job_details_get`` puts on the
+    job. The files that inputs and outputs show come from the ``files`` context entry
+    (id → ScaleFile with its workspace), loaded by ``job.selectors.job_files`` in one query.
     """
 
     job_type = JobTypeSerializer(read_only=True)
@@ -192,7 +193,9 @@ class JobDetailsSerializer(ScaleModelSerializer):
     event = TriggerEventSerializer(read_only=True)
     error = ErrorSerializer(read_only=True, allow_null=True)
     recipes = serializers.SerializerMethodField()
-    job_exes = JobExecutionSerializer(many=True, read_only=True)
+    job_exes = JobExecutionSerializer(
+        many=True, read_only=True, source="job_exes_newest_first"
+    )
     inputs = serializers.SerializerMethodField()
     outputs = serializers.SerializerMethodField()
 
@@ -210,8 +213,7 @@ class JobDetailsSerializer(ScaleModelSerializer):
 
     @extend_schema_field(RecipeSerializer(many=True))
     def get_recipes(self, job: Job) -> list[dict]:
-        recipes = [link.recipe for link in job.recipe_jobs.all()]  # prefetched
-        return self.render(RecipeSerializer, recipes)
+        return self.render(RecipeSerializer, job.recipes_oldest_first)
 
     @extend_schema_field(JobInterfaceValueSerializer(many=True))
     def get_inputs(self, job: Job) -> list[dict]:

@@ -115,7 +115,7 @@ class JobViewSet(
 
     def get_object(self) -> Job:
         job_id = self._job_id()
-        job = self.get_queryset().filter(pk=job_id).first()
+        job = selectors.job_details_get(job_id=job_id)
         if job is None:
             raise Http404(f"job {job_id} was not found.")
         self.check_object_permissions(self.request, job)

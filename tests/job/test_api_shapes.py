@@ -3,6 +3,8 @@
 import pytest
 
 from job.models import Job
+from job_exe.models import JobExecution
+from recipe.models import Recipe
 from tests import factories
 from tests.job.conftest import T0
 
@@ -196,6 +198,26 @@ def test_details_recipes_and_executions(api_client, rich_job):
     assert [e["id"] for e in body["job_exes"]] == [e.id for e in reversed(executions)]
     assert all(list(e) == EXECUTION_KEYS for e in body["job_exes"])
     assert body["job_exes"][1]["node"] is None
+
+
+def test_details_order_executions_by_created_then_id_newest_first(api_client):
+    job = factories.JobFactory()
+    same_time = [factories.JobExecutionFactory(job=job) for _ in range(2)]
+    older = factories.JobExecutionFactory(job=job)
+    JobExecution.objects.filter(pk__in=[e.pk for e in same_time]).update(created=T0)
+    JobExecution.objects.filter(pk=older.pk).update(created=T0.replace(year=2014))
+    body = _get(api_client, f"/jobs/{job.id}/")
+    assert [e["id"] for e in body["job_exes"]] == [same_time[1].id, same_time[0].id, older.id]
+
+
+def test_details_order_recipes_by_created_then_id_oldest_first(api_client):
+    job = factories.JobFactory()
+    same_time = [factories.RecipeJobFactory(job=job).recipe for _ in range(2)]
+    older = factories.RecipeJobFactory(job=job).recipe
+    Recipe.objects.filter(pk__in=[r.pk for r in same_time]).update(created=T0)
+    Recipe.objects.filter(pk=older.pk).update(created=T0.replace(year=2014))
+    body = _get(api_client, f"/jobs/{job.id}/")
+    assert [r["id"] for r in body["recipes"]] == [older.id, same_time[0].id, same_time[1].id]
 
 
 def test_details_inputs_merge_interface_and_data(api_client, rich_job):

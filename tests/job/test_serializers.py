@@ -31,11 +31,19 @@ def _drf_representation(serializer_class, instance, context):
         (JobSerializer, selectors.job_rows),
         (JobUpdateSerializer, selectors.job_update_rows),
         (JobWithLatestExecutionSerializer, selectors.job_execution_rows),
-        (JobDetailsSerializer, selectors.job_details),
     ],
 )
 def test_compiled_representation_equals_drf(rich_job, serializer_class, queryset):
-    job = queryset().get(pk=rich_job.pk)
+    _assert_compiled_equals_drf(serializer_class, queryset().get(pk=rich_job.pk))
+
+
+@pytest.mark.django_db
+def test_compiled_details_representation_equals_drf(rich_job):
+    job = selectors.job_details_get(job_id=rich_job.pk)
+    _assert_compiled_equals_drf(JobDetailsSerializer, job)
+
+
+def _assert_compiled_equals_drf(serializer_class, job):
     context = {"files": selectors.job_files(job=job)}
     fast = serializer_class(job, context=context).data
     slow = _drf_representation(serializer_class, job, context)

@@ -1,55 +1,28 @@
-"""Read querysets of jobs, each shaped for exactly one serializer.
+"""What the job endpoints read, each shaped for exactly one serializer.
 
-Lists count, read the page's ids, then load those rows with their brief nested objects
-and what a row adds, one query per relation, so the number of queries does not grow
-with the page size. Nothing here loads execution stdout/stderr.
+Lists filter, count and page a queryset (``job_rows``, ``job_update_rows``), whose page
+ids are then loaded with their brief nested objects and what a row adds by ``job_page``
+and friends: a fixed number of queries whatever the page size. Details load one job in
+full. Nothing here loads execution stdout/stderr.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from operator import attrgetter
+from types import SimpleNamespace
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
-from error.models import Error
 from error.serializers import ERROR_BRIEF_FIELDS
 from job.interfaces import referenced_file_ids
-from job.models import Job, JobInputFile, JobType, JobTypeRevision
+from job.models import Job, JobInputFile
 from job.serializers import JOB_SCALAR_FIELDS, JOB_TYPE_BRIEF_FIELDS
 from job_exe.models import JobExecution
 from job_exe.serializers import JOB_EXE_COLUMNS
 from recipe.models import Recipe
 from scale.api.filters import PG_BIGINT_MAX
 from storage.models import ScaleFile
-
-
-def _brief_related() -> tuple[Prefetch, ...]:
-    """A list row joins its event (one per job) and prefetches the job type, revision and
-    error: a page holds a handful of distinct ones, so each is built once per page instead
-    of once per row (model instances are the main cost of a 1000-row page).
-
-    Built per call: Django writes hints (the page's first instance) into a Prefetch's
-    queryset when it runs, so a module-level one would carry state from request to request.
-    """
-    return (
-        Prefetch("job_type", queryset=JobType.objects.only(*JOB_TYPE_BRIEF_FIELDS)),
-        Prefetch(
-            "job_type_rev",
-            queryset=JobTypeRevision.objects.only("id", "job_type_id", "revision_num"),
-        ),
-        Prefetch("error", queryset=Error.objects.only(*ERROR_BRIEF_FIELDS)),
-    )
-
-
-_ROW_COLUMNS = (
-    "job_type_id",
-    "job_type_rev_id",
-    "error_id",
-    "event__type",
-    "event__rule_id",
-    "event__occurred",
-    *JOB_SCALAR_FIELDS,
-)
 
 
 def _files() -> QuerySet[ScaleFile]:
@@ -72,33 +45,96 @@ def _executions() -> QuerySet[JobExecution]:
     return JobExecution.objects.only(*JOB_EXE_COLUMNS)
 
 
+# What a list row shows, as (attribute, columns): the job's own columns, then each brief
+# nested object, read through its relation. Each nested object's first column is its id.
+_LIST_ROW_SHAPE = (
+    (None, ("id", *JOB_SCALAR_FIELDS)),
+    ("job_type", JOB_TYPE_BRIEF_FIELDS),
+    ("job_type_rev", ("id", "job_type_id", "revision_num")),
+    ("event", ("id", "type", "rule_id", "occurred")),
+    ("error", ERROR_BRIEF_FIELDS),
+)
+
+
 def job_rows() -> QuerySet[Job]:
-    """``/jobs/``: rows with brief nested objects, by ``last_modified`` then id."""
-    return (
-        Job.objects.select_related("event")
-        .prefetch_related(*_brief_related())
-        .only(*_ROW_COLUMNS)
-        .order_by("last_modified", "id")
-    )
+    """``/jobs/`` and ``/jobs/executions/``: what is filtered, counted and paged, by
+    ``last_modified`` then id. ``job_page`` and friends load the page's rows."""
+    return Job.objects.order_by("last_modified", "id")
 
 
 def job_update_rows() -> QuerySet[Job]:
-    """``/jobs/updates/``: rows plus their input files, by ``last_status_change`` then id."""
-    links = JobInputFile.objects.select_related("input_file", "input_file__workspace").order_by(
-        "id"
+    """``/jobs/updates/``: the same, by ``last_status_change`` then id."""
+    return Job.objects.order_by("last_status_change", "id")
+
+
+def job_page(ids: Collection[int]) -> dict[int, SimpleNamespace]:
+    """The rows of a ``/jobs/`` page, by id: each job with its brief nested objects.
+
+    One query joins the job type, revision, event and error of every row and reads plain
+    values, not model instances: building a model instance per row and per relation was
+    the main cost of a page. A page's few job types, revisions and errors become one
+    object each, which every row that has them shares (and the serializer renders once).
+    """
+    columns = [
+        column if relation is None else f"{relation}__{column}"
+        for relation, fields in _LIST_ROW_SHAPE
+        for column in fields
+    ]
+    (_, own_fields), *relations = _LIST_ROW_SHAPE
+    shared: dict[str, dict[int, SimpleNamespace]] = {name: {} for name, _ in relations}
+    rows = {}
+    for values in Job.objects.filter(pk__in=ids).order_by().values_list(*columns):
+        row = SimpleNamespace(**dict(zip(own_fields, values, strict=False)))
+        start = len(own_fields)
+        for name, fields in relations:
+            related_id = values[start]
+            related = shared[name].get(related_id)
+            if related is None and related_id is not None:
+                related = SimpleNamespace(
+                    **dict(zip(fields, values[start : start + len(fields)], strict=True))
+                )
+                shared[name][related_id] = related
+            setattr(row, name, related)
+            start += len(fields)
+        rows[row.id] = row
+    return rows
+
+
+def job_update_page(ids: Collection[int]) -> dict[int, SimpleNamespace]:
+    """The rows of a ``/jobs/updates/`` page: ``job_page`` plus each job's input files
+    (``input_files``, each file once, in the order they were linked), in one more query."""
+    rows = job_page(ids)
+    for row in rows.values():
+        row.input_files = []
+    links = (
+        JobInputFile.objects.filter(job_id__in=ids)
+        .select_related("input_file", "input_file__workspace")
+        .order_by("id")
     )
-    return job_rows().prefetch_related(
-        Prefetch("input_file_links", queryset=links)
-    ).order_by("last_status_change", "id")
+    seen: set[tuple[int, int]] = set()
+    for link in links:
+        row = rows.get(link.job_id)  # None: the job was deleted since its row was read
+        if row is not None and (link.job_id, link.input_file_id) not in seen:
+            seen.add((link.job_id, link.input_file_id))
+            row.input_files.append(link.input_file)
+    return rows
 
 
-def job_execution_rows() -> QuerySet[Job]:
-    """``/jobs/executions/``: rows plus each job's newest execution (greatest created, id)."""
+def job_execution_page(ids: Collection[int]) -> dict[int, SimpleNamespace]:
+    """The rows of a ``/jobs/executions/`` page: ``job_page`` plus each job's newest
+    execution (greatest created, then id) or None, in ``latest_job_exe``, in one query."""
+    rows = job_page(ids)
     # DISTINCT ON (job_id) keeps one execution per job whatever the page size.
-    latest = _executions().order_by("job_id", "-created", "-id").distinct("job_id")
-    return job_rows().prefetch_related(
-        Prefetch("job_exes", queryset=latest, to_attr="latest_job_exes")
+    latest = (
+        _executions()
+        .filter(job_id__in=ids)
+        .order_by("job_id", "-created", "-id")
+        .distinct("job_id")
     )
+    newest = {execution.job_id: execution for execution in latest}
+    for job_id, row in rows.items():
+        row.latest_job_exe = newest.get(job_id)
+    return rows
 
 
 def job_details() -> QuerySet[Job]:

@@ -135,7 +135,8 @@ class JobTypeRevisionSerializer(ScaleModelSerializer):
 
 
 class JobSerializer(ScaleModelSerializer):
-    """A row of ``/jobs/``."""
+    """A row of ``/jobs/``: a row of ``selectors.job_page`` (the model's attribute names,
+    plain values) or a Job with those relations loaded."""
 
     job_type = JobTypeBriefSerializer(read_only=True)
     job_type_rev = JobTypeRevisionBriefSerializer(read_only=True)
@@ -156,14 +157,8 @@ class JobUpdateSerializer(JobSerializer):
         fields = (*JOB_ROW_FIELDS, "input_files")
 
     @extend_schema_field(ScaleFileSerializer(many=True))
-    def get_input_files(self, job: Job) -> list[dict]:
-        seen: set[int] = set()
-        files = []
-        for link in job.input_file_links.all():  # prefetched by the selector
-            if link.input_file_id not in seen:
-                seen.add(link.input_file_id)
-                files.append(link.input_file)
-        return self.render(ScaleFileSerializer, files)
+    def get_input_files(self, job) -> list[dict]:
+        return self.render(ScaleFileSerializer, job.input_files)  # job_update_page
 
 
 class JobWithLatestExecutionSerializer(JobSerializer):
@@ -175,9 +170,9 @@ class JobWithLatestExecutionSerializer(JobSerializer):
         fields = (*JOB_ROW_FIELDS, "latest_job_exe")
 
     @extend_schema_field(JobExecutionSerializer(allow_null=True))
-    def get_latest_job_exe(self, job: Job) -> dict | None:
-        latest = job.latest_job_exes  # prefetched by the selector: at most one
-        return self.render(JobExecutionSerializer, latest[0]) if latest else None
+    def get_latest_job_exe(self, job) -> dict | None:
+        latest = job.latest_job_exe  # job_execution_page
+        return None if latest is None else self.render(JobExecutionSerializer, latest)
 
 
 class JobDetailsSerializer(ScaleModelSerializer):

@@ -85,9 +85,15 @@ class JobViewSet(
     _querysets = {
         "list": selectors.job_rows,
         "updates": selectors.job_update_rows,
-        "executions": selectors.job_execution_rows,
+        "executions": selectors.job_rows,
         "retrieve": selectors.job_details,
         "partial_update": selectors.job_details,
+    }
+    # What the pagination loads a page's ids with (see StrictPageNumberPagination).
+    _page_loaders = {
+        "list": selectors.job_page,
+        "updates": selectors.job_update_page,
+        "executions": selectors.job_execution_page,
     }
     _serializers = {
         "list": JobSerializer,
@@ -112,6 +118,10 @@ class JobViewSet(
     def filterset_class(self):
         # Details and cancel address one job by id: list filters do not apply to them.
         return self._filtersets.get(self.action)
+
+    def load_page(self, ids: list[int]) -> dict:
+        """The rows of a list page, by id, shaped for the action's serializer."""
+        return self._page_loaders[self.action](ids)
 
     def get_object(self) -> Job:
         job_id = self._job_id()

@@ -62,7 +62,7 @@ class StrictPageNumberPagination(PageNumberPagination):
                 f"page: {page_number} is past the last page ({paginator.num_pages})."
             ) from exc
         self.request = request
-        return self._page_rows(queryset, (page_number - 1) * page_size, page_size)
+        return self._page_rows(queryset, (page_number - 1) * page_size, page_size, view)
 
     @staticmethod
     def _known_count(view) -> int | None:
@@ -71,15 +71,20 @@ class StrictPageNumberPagination(PageNumberPagination):
         return count() if callable(count) else None
 
     @staticmethod
-    def _page_rows(queryset, offset: int, limit: int) -> list:
-        """The page's ids first, then the rows for those ids only.
+    def _page_rows(queryset, offset: int, limit: int, view) -> list:
+        """The page's ids first, then the rows for those ids only, in the page's order.
 
         The id query reads just the ordering index (an index-only scan), so a deep page
-        skips its offset there instead of joining every skipped row; the row query then
-        joins and prefetches 100 rows whatever the page number.
+        skips its offset there instead of joining every skipped row. The rows come from
+        the view's ``load_page(ids)`` (id → row, shaped for its serializer) when it has
+        one, else from the queryset itself.
         """
         ids = list(queryset.values_list("pk", flat=True)[offset : offset + limit])
-        rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
+        load_page = getattr(view, "load_page", None)
+        if load_page is not None:
+            rows = load_page(ids)
+        else:
+            rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
         return [rows[pk] for pk in ids if pk in rows]
 
     def get_schema_operation_parameters(self, view) -> list[dict]:

@@ -26,25 +26,25 @@ def _drf_representation(serializer_class, instance, context):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("serializer_class", "queryset"),
+    ("serializer_class", "load_page"),
     [
-        (JobSerializer, selectors.job_rows),
-        (JobUpdateSerializer, selectors.job_update_rows),
-        (JobWithLatestExecutionSerializer, selectors.job_execution_rows),
+        (JobSerializer, selectors.job_page),
+        (JobUpdateSerializer, selectors.job_update_page),
+        (JobWithLatestExecutionSerializer, selectors.job_execution_page),
     ],
 )
-def test_compiled_representation_equals_drf(rich_job, serializer_class, queryset):
-    _assert_compiled_equals_drf(serializer_class, queryset().get(pk=rich_job.pk))
+def test_compiled_representation_equals_drf(rich_job, serializer_class, load_page):
+    row = load_page([rich_job.pk])[rich_job.pk]
+    _assert_compiled_equals_drf(serializer_class, row, context={})
 
 
 @pytest.mark.django_db
 def test_compiled_details_representation_equals_drf(rich_job):
     job = selectors.job_details_get(job_id=rich_job.pk)
-    _assert_compiled_equals_drf(JobDetailsSerializer, job)
+    _assert_compiled_equals_drf(JobDetailsSerializer, job, {"files": selectors.job_files(job=job)})
 
 
-def _assert_compiled_equals_drf(serializer_class, job):
-    context = {"files": selectors.job_files(job=job)}
+def _assert_compiled_equals_drf(serializer_class, job, context):
     fast = serializer_class(job, context=context).data
     slow = _drf_representation(serializer_class, job, context)
     assert fast == slow

@@ -12,12 +12,12 @@ pytestmark = pytest.mark.django_db
 def test_a_job_type_shared_by_a_page_is_rendered_once(monkeypatch):
     job_type = factories.JobTypeFactory()
     jobs = [factories.JobFactory(job_type=job_type) for _ in range(3)]
-    rows = list(selectors.job_rows().filter(pk__in=[job.pk for job in jobs]))
+    rows = list(selectors.job_page([job.pk for job in jobs]).values())
     rendered = []
     original = JobTypeBriefSerializer.to_representation
 
     def counting(self, instance):
-        rendered.append(instance.pk)
+        rendered.append(instance.id)
         return original(self, instance)
 
     monkeypatch.setattr(JobTypeBriefSerializer, "to_representation", counting)
@@ -33,4 +33,4 @@ def test_a_job_type_shared_by_a_page_is_rendered_once(monkeypatch):
     for row in data:
         assert {key: row["job_type"][key] for key in expected} == expected
     # Each job still has its own event, rendered from its own row.
-    assert [row["event"]["id"] for row in data] == [row.event_id for row in rows]
+    assert [row["event"]["id"] for row in data] == [row.event.id for row in rows]

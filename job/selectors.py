@@ -122,18 +122,23 @@ def job_update_page(ids: Collection[int]) -> dict[int, SimpleNamespace]:
 
 def job_execution_page(ids: Collection[int]) -> dict[int, SimpleNamespace]:
     """The rows of a ``/jobs/executions/`` page: ``job_page`` plus each job's newest
-    execution (greatest created, then id) or None, in ``latest_job_exe``, in one query."""
+    execution (greatest created, then id) or None, in ``latest_job_exe``, in one query
+    that reads plain values as ``job_page`` does."""
     rows = job_page(ids)
+    for row in rows.values():
+        row.latest_job_exe = None
     # DISTINCT ON (job_id) keeps one execution per job whatever the page size.
     latest = (
-        _executions()
-        .filter(job_id__in=ids)
+        JobExecution.objects.filter(job_id__in=ids)
         .order_by("job_id", "-created", "-id")
         .distinct("job_id")
+        .values_list(*JOB_EXE_COLUMNS)
     )
-    newest = {execution.job_id: execution for execution in latest}
-    for job_id, row in rows.items():
-        row.latest_job_exe = newest.get(job_id)
+    for values in latest:
+        execution = SimpleNamespace(**dict(zip(JOB_EXE_COLUMNS, values, strict=True)))
+        row = rows.get(execution.job_id)  # None: the job was deleted since its row was read
+        if row is not None:
+            row.latest_job_exe = execution
     return rows
 
 

@@ -6,7 +6,8 @@ production and measures, for every read, the API's latency percentiles, the floo
 same JSON produced by PostgreSQL alone, see ``bench/floors.py``) and the fixed cost of a
 trivial DRF endpoint; then cancel, a mixed read load from 8 clients, a 1000-row page
 against a 100-row page, and a 100-row page on ``BENCH_SMALL_JOBS`` jobs (default 100,000).
-It prints one table and writes it, with the machine, to ``bench/RESULTS.md``.
+It prints one table and writes it, with the machine, to ``bench/out/latest-<jobs>.md``;
+``bench/RESULTS.md`` keeps the runs worth comparing.
 
 Environment: BENCH_JOBS, BENCH_SMALL_JOBS (0 skips the size comparison), BENCH_REQUESTS
 (per read, default 200), BENCH_SECONDS (mixed load, default 20), DATABASE_URL (a server

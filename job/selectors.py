@@ -22,6 +22,7 @@ from job_exe.models import JobExecution
 from job_exe.serializers import JOB_EXE_COLUMNS
 from recipe.models import Recipe
 from scale.api.filters import PG_BIGINT_MAX
+from scale.prepared import PreparedValuesQuery
 from storage.models import ScaleFile
 
 
@@ -67,23 +68,32 @@ def job_update_rows() -> QuerySet[Job]:
     return Job.objects.order_by("last_status_change", "id")
 
 
-def job_page(ids: Collection[int]) -> dict[int, SimpleNamespace]:
-    """The rows of a ``/jobs/`` page, by id: each job with its brief nested objects.
-
-    One query joins the job type, revision, event and error of every row and reads plain
-    values, not model instances: building a model instance per row and per relation was
-    the main cost of a page. A page's few job types, revisions and errors become one
-    object each, which every row that has them shares (and the serializer renders once).
-    """
-    columns = [
+def _list_row_columns() -> list[str]:
+    return [
         column if relation is None else f"{relation}__{column}"
         for relation, fields in _LIST_ROW_SHAPE
         for column in fields
     ]
+
+
+_LIST_ROWS = PreparedValuesQuery(
+    lambda ids: Job.objects.filter(pk__any_of=ids).order_by().values_list(*_list_row_columns())
+)
+
+
+def job_page(ids: Collection[int]) -> dict[int, SimpleNamespace]:
+    """The rows of a ``/jobs/`` page, by id: each job with its brief nested objects.
+
+    One query, compiled once per process, joins the job type, revision, event and error
+    of every row and reads plain values, not model instances: building a model instance
+    per row and per relation was the main cost of a page. A page's few job types,
+    revisions and errors become one object each, which every row that has them shares
+    (and the serializer renders once).
+    """
     (_, own_fields), *relations = _LIST_ROW_SHAPE
     shared: dict[str, dict[int, SimpleNamespace]] = {name: {} for name, _ in relations}
     rows = {}
-    for values in Job.objects.filter(pk__in=ids).order_by().values_list(*columns):
+    for values in _LIST_ROWS.rows(ids):
         row = SimpleNamespace(**dict(zip(own_fields, values, strict=False)))
         start = len(own_fields)
         for name, fields in relations:
@@ -120,6 +130,15 @@ def job_update_page(ids: Collection[int]) -> dict[int, SimpleNamespace]:
     return rows
 
 
+# DISTINCT ON (job_id) keeps one execution per job whatever the page size.
+_NEWEST_EXECUTIONS = PreparedValuesQuery(
+    lambda job_ids: JobExecution.objects.filter(job_id__any_of=job_ids)
+    .order_by("job_id", "-created", "-id")
+    .distinct("job_id")
+    .values_list(*JOB_EXE_COLUMNS)
+)
+
+
 def job_execution_page(ids: Collection[int]) -> dict[int, SimpleNamespace]:
     """The rows of a ``/jobs/executions/`` page: ``job_page`` plus each job's newest
     execution (greatest created, then id) or None, in ``latest_job_exe``, in one query
@@ -127,14 +146,7 @@ def job_execution_page(ids: Collection[int]) -> dict[int, SimpleNamespace]:
     rows = job_page(ids)
     for row in rows.values():
         row.latest_job_exe = None
-    # DISTINCT ON (job_id) keeps one execution per job whatever the page size.
-    latest = (
-        JobExecution.objects.filter(job_id__in=ids)
-        .order_by("job_id", "-created", "-id")
-        .distinct("job_id")
-        .values_list(*JOB_EXE_COLUMNS)
-    )
-    for values in latest:
+    for values in _NEWEST_EXECUTIONS.rows(ids):
         execution = SimpleNamespace(**dict(zip(JOB_EXE_COLUMNS, values, strict=True)))
         row = rows.get(execution.job_id)  # None: the job was deleted since its row was read
         if row is not None:

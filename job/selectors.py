@@ -42,10 +42,6 @@ def _files() -> QuerySet[ScaleFile]:
     )
 
 
-def _executions() -> QuerySet[JobExecution]:
-    return JobExecution.objects.only(*JOB_EXE_COLUMNS)
-
-
 # What a list row shows, as (attribute, columns): the job's own columns, then each brief
 # nested object, read through its relation. Each nested object's first column is its id.
 _LIST_ROW_SHAPE = (
@@ -181,13 +177,23 @@ def job_details_get(*, job_id: int) -> Job | None:
     return job
 
 
-# The few executions and recipes of a job are sorted here: an ORDER BY cost more to
-# compile than sorting them does. Both keys are NOT NULL columns.
-def _executions_newest_first(job_id: int) -> list[JobExecution]:
-    executions = _executions().filter(job_id=job_id).order_by()
-    return sorted(executions, key=attrgetter("created", "id"), reverse=True)
+_EXECUTIONS_NEWEST_FIRST = PreparedValuesQuery(
+    lambda job_ids: JobExecution.objects.filter(job_id__any_of=job_ids)
+    .order_by("-created", "-id")
+    .values_list(*JOB_EXE_COLUMNS)
+)
 
 
+def _executions_newest_first(job_id: int) -> list[SimpleNamespace]:
+    """The job's executions as plain values (a query compiled once per process)."""
+    return [
+        SimpleNamespace(**dict(zip(JOB_EXE_COLUMNS, values, strict=True)))
+        for values in _EXECUTIONS_NEWEST_FIRST.rows([job_id])
+    ]
+
+
+# A job's few recipes are sorted here: an ORDER BY cost more to compile than sorting
+# them does. Both keys are NOT NULL columns.
 def _recipes_oldest_first(job_id: int) -> list[Recipe]:
     # A job is in a recipe at most once (unique recipe and job), so no duplicates.
     recipes = (

@@ -77,6 +77,11 @@ _LIST_ROWS = PreparedValuesQuery(
 )
 
 
+def _plain(fields: tuple[str, ...], values: tuple) -> SimpleNamespace:
+    """An object with ``fields`` as attributes: what a serializer reads, without a model."""
+    return SimpleNamespace(**dict(zip(fields, values, strict=True)))
+
+
 def job_page(ids: Collection[int]) -> dict[int, SimpleNamespace]:
     """The rows of a ``/jobs/`` page, by id: each job with its brief nested objects.
 
@@ -90,15 +95,13 @@ def job_page(ids: Collection[int]) -> dict[int, SimpleNamespace]:
     shared: dict[str, dict[int, SimpleNamespace]] = {name: {} for name, _ in relations}
     rows = {}
     for values in _LIST_ROWS.rows(ids):
-        row = SimpleNamespace(**dict(zip(own_fields, values, strict=False)))
+        row = _plain(own_fields, values[: len(own_fields)])
         start = len(own_fields)
         for name, fields in relations:
             related_id = values[start]
             related = shared[name].get(related_id)
             if related is None and related_id is not None:
-                related = SimpleNamespace(
-                    **dict(zip(fields, values[start : start + len(fields)], strict=True))
-                )
+                related = _plain(fields, values[start : start + len(fields)])
                 shared[name][related_id] = related
             setattr(row, name, related)
             start += len(fields)
@@ -143,7 +146,7 @@ def job_execution_page(ids: Collection[int]) -> dict[int, SimpleNamespace]:
     for row in rows.values():
         row.latest_job_exe = None
     for values in _NEWEST_EXECUTIONS.rows(ids):
-        execution = SimpleNamespace(**dict(zip(JOB_EXE_COLUMNS, values, strict=True)))
+        execution = _plain(JOB_EXE_COLUMNS, values)
         row = rows.get(execution.job_id)  # None: the job was deleted since its row was read
         if row is not None:
             row.latest_job_exe = execution
@@ -186,10 +189,7 @@ _EXECUTIONS_NEWEST_FIRST = PreparedValuesQuery(
 
 def _executions_newest_first(job_id: int) -> list[SimpleNamespace]:
     """The job's executions as plain values (a query compiled once per process)."""
-    return [
-        SimpleNamespace(**dict(zip(JOB_EXE_COLUMNS, values, strict=True)))
-        for values in _EXECUTIONS_NEWEST_FIRST.rows([job_id])
-    ]
+    return [_plain(JOB_EXE_COLUMNS, values) for values in _EXECUTIONS_NEWEST_FIRST.rows([job_id])]
 
 
 # A job's few recipes are sorted here: an ORDER BY cost more to compile than sorting

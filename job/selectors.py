@@ -12,11 +12,12 @@ from collections.abc import Collection
 from operator import attrgetter
 from types import SimpleNamespace
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
+from error.models import Error
 from error.serializers import ERROR_BRIEF_FIELDS
 from job.interfaces import referenced_file_ids
-from job.models import Job, JobInputFile
+from job.models import Job, JobInputFile, JobType, JobTypeRevision
 from job.serializers import JOB_SCALAR_FIELDS, JOB_TYPE_BRIEF_FIELDS
 from job_exe.models import JobExecution
 from job_exe.serializers import JOB_EXE_COLUMNS
@@ -42,14 +43,33 @@ def _files() -> QuerySet[ScaleFile]:
     )
 
 
-# What a list row shows, as (attribute, columns): the job's own columns, then each brief
-# nested object, read through its relation. Each nested object's first column is its id.
-_LIST_ROW_SHAPE = (
-    (None, ("id", *JOB_SCALAR_FIELDS)),
-    ("job_type", JOB_TYPE_BRIEF_FIELDS),
-    ("job_type_rev", ("id", "job_type_id", "revision_num")),
-    ("event", ("id", "type", "rule_id", "occurred")),
-    ("error", ERROR_BRIEF_FIELDS),
+# A list row's own columns (with the ids of its brief nested objects) and its event,
+# which is one per job, come in one query; the page's few job types, revisions and
+# errors in one query each. Joining those into every row made PostgreSQL send, and
+# psycopg2 parse, the same job type a thousand times for a 1000-row page.
+_ROW_FIELDS = ("id", *JOB_SCALAR_FIELDS, "job_type_id", "job_type_rev_id", "error_id")
+_EVENT_BRIEF_FIELDS = ("id", "type", "rule_id", "occurred")
+_ROWS = PreparedValuesQuery(
+    lambda ids: Job.objects.filter(pk__any_of=ids)
+    .order_by()
+    .values_list(*_ROW_FIELDS, *(f"event__{field}" for field in _EVENT_BRIEF_FIELDS))
+)
+
+
+def _brief(model: type[Model], fields: tuple[str, ...]) -> PreparedValuesQuery:
+    return PreparedValuesQuery(
+        lambda ids: model.objects.filter(pk__any_of=ids).order_by().values_list(*fields)
+    )
+
+
+# (row attribute, the row's id of it, its fields, the query for a page's ones)
+_BRIEF_RELATIONS = tuple(
+    (name, f"{name}_id", fields, _brief(model, fields))
+    for name, model, fields in (
+        ("job_type", JobType, JOB_TYPE_BRIEF_FIELDS),
+        ("job_type_rev", JobTypeRevision, ("id", "job_type_id", "revision_num")),
+        ("error", Error, ERROR_BRIEF_FIELDS),
+    )
 )
 
 
@@ -64,19 +84,6 @@ def job_update_rows() -> QuerySet[Job]:
     return Job.objects.order_by("last_status_change", "id")
 
 
-def _list_row_columns() -> list[str]:
-    return [
-        column if relation is None else f"{relation}__{column}"
-        for relation, fields in _LIST_ROW_SHAPE
-        for column in fields
-    ]
-
-
-_LIST_ROWS = PreparedValuesQuery(
-    lambda ids: Job.objects.filter(pk__any_of=ids).order_by().values_list(*_list_row_columns())
-)
-
-
 def _plain(fields: tuple[str, ...], values: tuple) -> SimpleNamespace:
     """An object with ``fields`` as attributes: what a serializer reads, without a model."""
     return SimpleNamespace(**dict(zip(fields, values, strict=True)))
@@ -85,27 +92,25 @@ def _plain(fields: tuple[str, ...], values: tuple) -> SimpleNamespace:
 def job_page(ids: Collection[int]) -> dict[int, SimpleNamespace]:
     """The rows of a ``/jobs/`` page, by id: each job with its brief nested objects.
 
-    One query, compiled once per process, joins the job type, revision, event and error
-    of every row and reads plain values, not model instances: building a model instance
-    per row and per relation was the main cost of a page. A page's few job types,
-    revisions and errors become one object each, which every row that has them shares
-    (and the serializer renders once).
+    Plain values, not model instances (building those per row and per relation was the
+    main cost of a page), read by queries compiled once per process. A page's job types,
+    revisions and errors become one object each, shared by every row that has them
+    (and rendered once by the serializer). Up to four queries whatever the page size:
+    the rows with their events, then the job types, revisions and errors they name.
     """
-    (_, own_fields), *relations = _LIST_ROW_SHAPE
-    shared: dict[str, dict[int, SimpleNamespace]] = {name: {} for name, _ in relations}
+    own = len(_ROW_FIELDS)
     rows = {}
-    for values in _LIST_ROWS.rows(ids):
-        row = _plain(own_fields, values[: len(own_fields)])
-        start = len(own_fields)
-        for name, fields in relations:
-            related_id = values[start]
-            related = shared[name].get(related_id)
-            if related is None and related_id is not None:
-                related = _plain(fields, values[start : start + len(fields)])
-                shared[name][related_id] = related
-            setattr(row, name, related)
-            start += len(fields)
+    for values in _ROWS.rows(ids):
+        row = _plain(_ROW_FIELDS, values[:own])
+        row.event = _plain(_EVENT_BRIEF_FIELDS, values[own:])
         rows[row.id] = row
+    for name, id_attribute, fields, query in _BRIEF_RELATIONS:
+        wanted = {getattr(row, id_attribute) for row in rows.values()} - {None}
+        found = {}
+        if wanted:  # no query for a page without errors
+            found = {values[0]: _plain(fields, values) for values in query.rows(wanted)}
+        for row in rows.values():
+            setattr(row, name, found.get(getattr(row, id_attribute)))
     return rows
 
 

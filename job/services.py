@@ -6,10 +6,10 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
-from job.models import Job, JobInputFile
+from job.models import Job, JobCount, JobInputFile
 from job_exe.models import JobExecution
 from recipe.models import RecipeJob
 from scale.exceptions import Conflict, NotFound
@@ -218,4 +218,44 @@ def job_purge_batch(
         input_file_links=input_file_links,
         recipe_links=recipe_links,
         products_detached=products_detached,
+    )
+
+
+@dataclass(frozen=True)
+class JobCountRebuild:
+    """What ``job_count_rebuild`` found and wrote."""
+
+    counters: int  # (status, job type, error) combinations that have jobs
+    jobs: int
+    corrected: int  # counters that were wrong, missing or left over before
+
+
+@transaction.atomic
+def job_count_rebuild() -> JobCountRebuild:
+    """Count ``job_count`` again from the job table.
+
+    Its triggers keep it exact whoever writes jobs, unless they were bypassed (``ALTER
+    TABLE job DISABLE TRIGGER``); this repairs it then. The job table is locked in SHARE
+    mode first: writers of jobs wait until the counters are rewritten, and the count sees
+    every job that was written before.
+    """
+    grouped = "SELECT status, job_type_id, error_id, count(*) AS n FROM job GROUP BY 1, 2, 3"
+    with connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE job IN SHARE MODE")
+        cursor.execute(
+            f"""SELECT count(*) FROM ({grouped}) actual
+            FULL JOIN (SELECT * FROM job_count WHERE count <> 0) counted
+              ON counted.status = actual.status
+             AND counted.job_type_id = actual.job_type_id
+             AND counted.error_id IS NOT DISTINCT FROM actual.error_id
+            WHERE counted.count IS DISTINCT FROM actual.n"""
+        )
+        corrected = cursor.fetchone()[0]
+        cursor.execute("DELETE FROM job_count")
+        cursor.execute(
+            f"INSERT INTO job_count (status, job_type_id, error_id, count) {grouped}"
+        )
+    totals = JobCount.objects.aggregate(counters=models.Count("id"), jobs=models.Sum("count"))
+    return JobCountRebuild(
+        counters=totals["counters"], jobs=totals["jobs"] or 0, corrected=corrected
     )

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -32,6 +33,14 @@ def _actual() -> dict[tuple, int]:
             "SELECT status, job_type_id, error_id, count(*) FROM job GROUP BY 1, 2, 3"
         )
         return {(status, type_id, error_id): n for status, type_id, error_id, n in cursor}
+
+
+def _run_on_job_table(sql: str) -> None:
+    """TRUNCATE or ALTER TABLE job inside the test's transaction."""
+    with connection.cursor() as cursor:
+        # The transaction holds deferred FK checks, which both refuse to leave pending.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(sql)
 
 
 @contextmanager
@@ -121,10 +130,7 @@ def test_copy_with_triggers_off_and_truncate_are_counted(jobs):
     assert _counted()[("QUEUED", template.job_type_id, None)] == 3
     assert _counted() == _actual()
 
-    with connection.cursor() as cursor:
-        # The test's transaction holds deferred FK checks, which TRUNCATE refuses to skip.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("TRUNCATE job CASCADE")
+    _run_on_job_table("TRUNCATE job CASCADE")
     assert _counted() == {} == _actual()
 
 
@@ -180,3 +186,20 @@ def test_other_filters_count_the_job_rows(api_client, named_jobs, params):
     assert response.status_code == 200
     count_sql = statements[0]
     assert 'FROM "job"' in count_sql and "job_count" not in count_sql, count_sql
+
+
+def test_recount_jobs_repairs_counters_that_bypassed_triggers_missed(jobs):
+    _run_on_job_table("ALTER TABLE job DISABLE TRIGGER job_count_insert")
+    factories.JobFactory(job_type=jobs[0].job_type, status="QUEUED")
+    factories.JobFactory(job_type=jobs[0].job_type, status="QUEUED")
+    _run_on_job_table("ALTER TABLE job ENABLE ALWAYS TRIGGER job_count_insert")
+    assert _counted() != _actual()
+
+    out = io.StringIO()
+    call_command("recount_jobs", stdout=out)
+
+    assert out.getvalue() == "job_count rebuilt: 7 jobs in 6 counters; 1 was wrong.\n"
+    assert _counted() == _actual()
+    out = io.StringIO()
+    call_command("recount_jobs", stdout=out)
+    assert out.getvalue() == "job_count rebuilt: 7 jobs in 6 counters; 0 were wrong.\n"

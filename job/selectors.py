@@ -8,23 +8,36 @@ full. Nothing here loads execution stdout/stderr.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from operator import attrgetter
+from collections.abc import Callable, Collection
 from types import SimpleNamespace
+from typing import Any
 
 from django.db.models import Model, QuerySet
+from rest_framework import serializers
 
 from error.models import Error
-from error.serializers import ERROR_BRIEF_FIELDS
+from error.serializers import ERROR_BRIEF_FIELDS, ErrorSerializer
 from job.interfaces import referenced_file_ids
 from job.models import Job, JobInputFile, JobType, JobTypeRevision
-from job.serializers import JOB_SCALAR_FIELDS, JOB_TYPE_BRIEF_FIELDS
+from job.serializers import (
+    JOB_SCALAR_FIELDS,
+    JOB_TYPE_BRIEF_FIELDS,
+    JobDetailsSerializer,
+    JobTypeRevisionSerializer,
+    JobTypeSerializer,
+)
 from job_exe.models import JobExecution
 from job_exe.serializers import JOB_EXE_COLUMNS
 from recipe.models import Recipe
+from recipe.serializers import RecipeSerializer, RecipeTypeBriefSerializer
 from scale.api.filters import PG_BIGINT_MAX
 from scale.prepared import PreparedValuesQuery
 from storage.models import ScaleFile
+from trigger.serializers import (
+    TriggerEventBriefSerializer,
+    TriggerEventSerializer,
+    TriggerRuleSerializer,
+)
 
 
 def _files() -> QuerySet[ScaleFile]:
@@ -159,32 +172,94 @@ def job_execution_page(ids: Collection[int]) -> dict[int, SimpleNamespace]:
 
 
 def job_details() -> QuerySet[Job]:
-    """Jobs with the nested objects of ``/jobs/{id}/`` joined: type, revision, event with
-    its rule, error. The view's ``get_queryset`` answers this (DRF's model permissions read
-    it); ``job_details_get`` loads one job from it with the rest that the details show."""
-    return Job.objects.select_related(
-        "job_type", "job_type_rev", "event", "event__rule", "error"
-    ).order_by()
+    """What the view's ``get_queryset`` answers for details and cancel: DRF's model
+    permissions read its model. ``job_details_get`` loads the job itself."""
+    return Job.objects.order_by()
 
 
-def job_details_get(*, job_id: int) -> Job | None:
-    """``/jobs/{id}/``: the job (None when there is none) with its executions, newest
-    first, in ``job_exes_newest_first`` and its recipes, oldest first, in
-    ``recipes_oldest_first``. Three queries; ``job_files`` adds the fourth.
+class _NestedRows:
+    """One query's rows read as nested plain objects, shaped by serializers.
 
-    Plain queries by job id rather than prefetch_related, and a list rather than
-    ``.first()``: for one job, Django's prefetch machinery and the ORDER BY ... LIMIT 1
-    of ``first()`` cost more than the queries themselves.
+    ``shape`` is ``(path, serializer class)`` pairs: the root (path None) first, each
+    nested object after its parent (``event__rule`` after ``event``). Each object gets the
+    columns its serializer reads (``_columns``), joined into one query that is compiled
+    once per process; a nested object whose id is NULL (a LEFT JOIN's miss) is None.
     """
-    found = list(job_details().filter(pk=job_id))
-    if not found:
-        return None
-    job = found[0]
-    job.job_exes_newest_first = _executions_newest_first(job_id)
-    job.recipes_oldest_first = _recipes_oldest_first(job_id)
-    return job
+
+    def __init__(self, queryset: Callable[[Any], QuerySet], shape: tuple) -> None:
+        self._queryset = queryset
+        self._serializers = shape
+        self._shape: tuple | None = None  # (path, columns), read on first use
+        self._query: PreparedValuesQuery | None = None
+
+    def _prepare(self) -> tuple[tuple, PreparedValuesQuery]:
+        if self._shape is None or self._query is None:  # the first use
+            shape = tuple((path, _columns(serializer)) for path, serializer in self._serializers)
+            columns = [
+                column if path is None else f"{path}__{column}"
+                for path, fields in shape
+                for column in fields
+            ]
+            queryset = self._queryset
+            self._query = PreparedValuesQuery(
+                lambda values: queryset(values).values_list(*columns)
+            )
+            self._shape = shape
+        return self._shape, self._query
+
+    def rows(self, values: Collection) -> list[SimpleNamespace]:
+        shape, query = self._prepare()
+        found = []
+        for row in query.rows(values):
+            objects: dict[str | None, SimpleNamespace | None] = {}
+            start = 0
+            for path, fields in shape:
+                part = row[start : start + len(fields)]
+                start += len(fields)
+                objects[path] = None if part[0] is None else _plain(fields, part)
+                if path is not None:
+                    parent, _, name = path.rpartition("__")
+                    if objects[parent or None] is not None:
+                        setattr(objects[parent or None], name, objects[path])
+            found.append(objects[None])
+        return found
 
 
+def _columns(serializer_class: type[serializers.Serializer]) -> tuple[str, ...]:
+    """The columns a serializer reads itself, id first: not its nested serializers (the
+    shape joins those), nor its method fields (what the selector adds)."""
+    columns = ["id"]
+    for field in serializer_class()._readable_fields:
+        if isinstance(field, serializers.BaseSerializer | serializers.SerializerMethodField):
+            continue
+        column = "__".join(field.source_attrs)
+        if column not in columns:
+            columns.append(column)
+    return tuple(columns)
+
+
+_DETAILS = _NestedRows(
+    lambda job_ids: Job.objects.filter(pk__any_of=job_ids).order_by(),
+    (
+        (None, JobDetailsSerializer),
+        ("job_type", JobTypeSerializer),
+        ("job_type_rev", JobTypeRevisionSerializer),
+        ("event", TriggerEventSerializer),
+        ("event__rule", TriggerRuleSerializer),
+        ("error", ErrorSerializer),
+    ),
+)
+# A job is in a recipe at most once (unique recipe and job), so no duplicates.
+_RECIPES_OLDEST_FIRST = _NestedRows(
+    lambda job_ids: Recipe.objects.filter(recipe_jobs__job_id__any_of=job_ids).order_by(
+        "created", "id"
+    ),
+    (
+        (None, RecipeSerializer),
+        ("recipe_type", RecipeTypeBriefSerializer),
+        ("event", TriggerEventBriefSerializer),
+    ),
+)
 _EXECUTIONS_NEWEST_FIRST = PreparedValuesQuery(
     lambda job_ids: JobExecution.objects.filter(job_id__any_of=job_ids)
     .order_by("-created", "-id")
@@ -192,24 +267,24 @@ _EXECUTIONS_NEWEST_FIRST = PreparedValuesQuery(
 )
 
 
-def _executions_newest_first(job_id: int) -> list[SimpleNamespace]:
-    """The job's executions as plain values (a query compiled once per process)."""
-    return [_plain(JOB_EXE_COLUMNS, values) for values in _EXECUTIONS_NEWEST_FIRST.rows([job_id])]
+def job_details_get(*, job_id: int) -> SimpleNamespace | None:
+    """``/jobs/{id}/``: the job (None when there is none) with its full nested objects,
+    its executions, newest first, in ``job_exes_newest_first`` and its recipes, oldest
+    first, in ``recipes_oldest_first``. Three queries, each compiled once per process,
+    reading plain values; ``job_files`` adds the fourth.
+    """
+    found = _DETAILS.rows([job_id])
+    if not found:
+        return None
+    job = found[0]
+    job.job_exes_newest_first = [
+        _plain(JOB_EXE_COLUMNS, values) for values in _EXECUTIONS_NEWEST_FIRST.rows([job_id])
+    ]
+    job.recipes_oldest_first = _RECIPES_OLDEST_FIRST.rows([job_id])
+    return job
 
 
-# A job's few recipes are sorted here: an ORDER BY cost more to compile than sorting
-# them does. Both keys are NOT NULL columns.
-def _recipes_oldest_first(job_id: int) -> list[Recipe]:
-    # A job is in a recipe at most once (unique recipe and job), so no duplicates.
-    recipes = (
-        Recipe.objects.filter(recipe_jobs__job_id=job_id)
-        .select_related("recipe_type", "event")
-        .order_by()
-    )
-    return sorted(recipes, key=attrgetter("created", "id"))
-
-
-def job_files(*, job: Job) -> dict[int, ScaleFile]:
+def job_files(*, job) -> dict[int, ScaleFile]:
     """The files that the job's data and results reference, by id, in one query."""
     # The JSON comes from outside: ids beyond PostgreSQL's bigint would fail the query.
     ids = {i for i in referenced_file_ids(job.data, job.results) if 0 < i <= PG_BIGINT_MAX}

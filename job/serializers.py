@@ -178,9 +178,10 @@ class JobWithLatestExecutionSerializer(JobSerializer):
 class JobDetailsSerializer(ScaleModelSerializer):
     """``/jobs/{id}/``: full nested objects, executions, recipes, inputs and outputs.
 
-    Reads the executions and recipes that ``job.selectors.job_details_get`` puts on the
-    job. The files that inputs and outputs show come from the ``files`` context entry
-    (id → ScaleFile with its workspace), loaded by ``job.selectors.job_files`` in one query.
+    Renders what ``job.selectors.job_details_get`` loads: plain objects with the models'
+    attribute names, the executions and recipes on the job. The files that inputs and
+    outputs show come from the ``files`` context entry (id → ScaleFile with its
+    workspace), loaded by ``job.selectors.job_files`` in one query.
     """
 
     job_type = JobTypeSerializer(read_only=True)
@@ -207,11 +208,11 @@ class JobDetailsSerializer(ScaleModelSerializer):
         )
 
     @extend_schema_field(RecipeSerializer(many=True))
-    def get_recipes(self, job: Job) -> list[dict]:
+    def get_recipes(self, job) -> list[dict]:
         return self.render(RecipeSerializer, job.recipes_oldest_first)
 
     @extend_schema_field(JobInterfaceValueSerializer(many=True))
-    def get_inputs(self, job: Job) -> list[dict]:
+    def get_inputs(self, job) -> list[dict]:
         return merge_with_interface(
             declared=declared_inputs(job.job_type_rev.interface),
             values=data_inputs(job.data),
@@ -220,7 +221,7 @@ class JobDetailsSerializer(ScaleModelSerializer):
         )
 
     @extend_schema_field(JobInterfaceValueSerializer(many=True))
-    def get_outputs(self, job: Job) -> list[dict]:
+    def get_outputs(self, job) -> list[dict]:
         return merge_with_interface(
             declared=declared_outputs(job.job_type_rev.interface),
             values=result_outputs(job.results),

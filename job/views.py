@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -12,7 +14,6 @@ from rest_framework.response import Response
 
 from job import selectors
 from job.filters import JobFilterSet, JobListFilterSet, JobUpdateFilterSet
-from job.models import Job
 from job.serializers import (
     JobCancelRequestSerializer,
     JobDetailsSerializer,
@@ -123,7 +124,7 @@ class JobViewSet(
         """The rows of a list page, by id, shaped for the action's serializer."""
         return self._page_loaders[self.action](ids)
 
-    def get_object(self) -> Job:
+    def get_object(self) -> SimpleNamespace:
         job_id = self._job_id()
         job = selectors.job_details_get(job_id=job_id)
         if job is None:
@@ -139,7 +140,7 @@ class JobViewSet(
             raise Http404(f"job {raw} was not found: a job id is a positive whole number.")
         return int(raw)
 
-    def _details(self, job: Job) -> Response:
+    def _details(self, job: SimpleNamespace) -> Response:
         files = selectors.job_files(job=job)
         serializer = JobDetailsSerializer(
             job, context={**self.get_serializer_context(), "files": files}

@@ -16,18 +16,19 @@ from django.db.models import Model, QuerySet
 from rest_framework import serializers
 
 from error.models import Error
-from error.serializers import ERROR_BRIEF_FIELDS, ErrorSerializer
+from error.serializers import ErrorBriefSerializer, ErrorSerializer
 from job.interfaces import referenced_file_ids
 from job.models import Job, JobInputFile, JobType, JobTypeRevision
 from job.serializers import (
-    JOB_SCALAR_FIELDS,
-    JOB_TYPE_BRIEF_FIELDS,
     JobDetailsSerializer,
+    JobSerializer,
+    JobTypeBriefSerializer,
+    JobTypeRevisionBriefSerializer,
     JobTypeRevisionSerializer,
     JobTypeSerializer,
 )
 from job_exe.models import JobExecution
-from job_exe.serializers import JOB_EXE_COLUMNS
+from job_exe.serializers import JobExecutionSerializer
 from recipe.models import Recipe
 from recipe.serializers import RecipeSerializer, RecipeTypeBriefSerializer
 from scale.api.filters import PG_BIGINT_MAX
@@ -56,33 +57,137 @@ def _files() -> QuerySet[ScaleFile]:
     )
 
 
-# A list row's own columns (with the ids of its brief nested objects) and its event,
-# which is one per job, come in one query; the page's few job types, revisions and
-# errors in one query each. Joining those into every row made PostgreSQL send, and
-# psycopg2 parse, the same job type a thousand times for a 1000-row page.
-_ROW_FIELDS = ("id", *JOB_SCALAR_FIELDS, "job_type_id", "job_type_rev_id", "error_id")
-_EVENT_BRIEF_FIELDS = ("id", "type", "rule_id", "occurred")
-_ROWS = PreparedValuesQuery(
-    lambda ids: Job.objects.filter(pk__any_of=ids)
-    .order_by()
-    .values_list(*_ROW_FIELDS, *(f"event__{field}" for field in _EVENT_BRIEF_FIELDS))
+class _NestedRows:
+    """One query's rows read as nested plain objects, shaped by serializers.
+
+    ``shape`` is ``(path, serializer class)`` pairs: the root (path None) first, each
+    nested object after its parent (``event__rule`` after ``event``). Each object gets the
+    columns its serializer reads (``_columns``), the root also ``root_extra``; all are
+    read by one query, compiled once per process. A nested object whose id is NULL (a
+    LEFT JOIN's miss) is None.
+    """
+
+    def __init__(
+        self,
+        queryset: Callable[[Any], QuerySet],
+        shape: tuple,
+        *,
+        root_extra: tuple[str, ...] = (),
+    ) -> None:
+        self._queryset = queryset
+        self._serializers = shape
+        self._root_extra = root_extra
+        self._layout: tuple | None = None  # (path, parent, attribute, fields), on first use
+        self._query: PreparedValuesQuery | None = None
+
+    def _prepare(self) -> tuple[tuple, PreparedValuesQuery]:
+        if self._layout is None or self._query is None:  # the first use
+            layout = []
+            for path, serializer in self._serializers:
+                fields = _columns(serializer)
+                if path is None:
+                    layout.append((None, None, None, (*fields, *self._root_extra)))
+                else:
+                    parent, _, attribute = path.rpartition("__")
+                    layout.append((path, parent or None, attribute, fields))
+            columns = [
+                column if path is None else f"{path}__{column}"
+                for path, _, _, fields in layout
+                for column in fields
+            ]
+            queryset = self._queryset
+            self._query = PreparedValuesQuery(
+                lambda values: queryset(values).values_list(*columns)
+            )
+            self._layout = tuple(layout)
+        return self._layout, self._query
+
+    def rows(self, values: Collection) -> list[SimpleNamespace]:
+        layout, query = self._prepare()
+        found = []
+        for row in query.rows(values):
+            objects: dict[str | None, SimpleNamespace | None] = {}
+            start = 0
+            for path, parent, attribute, fields in layout:
+                part = row[start : start + len(fields)]
+                start += len(fields)
+                made = None if part[0] is None else _plain(fields, part)
+                objects[path] = made
+                if path is not None and objects[parent] is not None:
+                    setattr(objects[parent], attribute, made)
+            found.append(objects[None])
+        return found
+
+
+def _plain(fields: tuple[str, ...], values: tuple) -> SimpleNamespace:
+    """An object with ``fields`` as attributes: what a serializer reads, without a model."""
+    return SimpleNamespace(**dict(zip(fields, values, strict=True)))
+
+
+def _columns(serializer_class: type[serializers.Serializer]) -> tuple[str, ...]:
+    """The columns a serializer reads itself, id first: not its nested serializers (the
+    shape joins those), nor its method fields (what the selector adds)."""
+    columns = ["id"]
+    for field in serializer_class()._readable_fields:
+        if isinstance(field, serializers.BaseSerializer | serializers.SerializerMethodField):
+            continue
+        column = "__".join(field.source_attrs)
+        if column not in columns:
+            columns.append(column)
+    return tuple(columns)
+
+
+def _by_id(model: type[Model], serializer: type[serializers.Serializer]) -> _NestedRows:
+    return _NestedRows(
+        lambda ids: model.objects.filter(pk__any_of=ids).order_by(), ((None, serializer),)
+    )
+
+
+_LIST_ROWS = _NestedRows(
+    lambda ids: Job.objects.filter(pk__any_of=ids).order_by(),
+    ((None, JobSerializer), ("event", TriggerEventBriefSerializer)),
+    root_extra=("job_type_id", "job_type_rev_id", "error_id"),
 )
-
-
-def _brief(model: type[Model], fields: tuple[str, ...]) -> PreparedValuesQuery:
-    return PreparedValuesQuery(
-        lambda ids: model.objects.filter(pk__any_of=ids).order_by().values_list(*fields)
-    )
-
-
-# (row attribute, the row's id of it, its fields, the query for a page's ones)
-_BRIEF_RELATIONS = tuple(
-    (name, f"{name}_id", fields, _brief(model, fields))
-    for name, model, fields in (
-        ("job_type", JobType, JOB_TYPE_BRIEF_FIELDS),
-        ("job_type_rev", JobTypeRevision, ("id", "job_type_id", "revision_num")),
-        ("error", Error, ERROR_BRIEF_FIELDS),
-    )
+# (row attribute, the query for a page's ones by id)
+_BRIEF_RELATIONS = (
+    ("job_type", _by_id(JobType, JobTypeBriefSerializer)),
+    ("job_type_rev", _by_id(JobTypeRevision, JobTypeRevisionBriefSerializer)),
+    ("error", _by_id(Error, ErrorBriefSerializer)),
+)
+# DISTINCT ON (job_id) keeps one execution per job whatever the page size.
+_NEWEST_EXECUTIONS = _NestedRows(
+    lambda job_ids: JobExecution.objects.filter(job_id__any_of=job_ids)
+    .order_by("job_id", "-created", "-id")
+    .distinct("job_id"),
+    ((None, JobExecutionSerializer),),
+)
+_DETAILS = _NestedRows(
+    lambda job_ids: Job.objects.filter(pk__any_of=job_ids).order_by(),
+    (
+        (None, JobDetailsSerializer),
+        ("job_type", JobTypeSerializer),
+        ("job_type_rev", JobTypeRevisionSerializer),
+        ("event", TriggerEventSerializer),
+        ("event__rule", TriggerRuleSerializer),
+        ("error", ErrorSerializer),
+    ),
+)
+_EXECUTIONS_NEWEST_FIRST = _NestedRows(
+    lambda job_ids: JobExecution.objects.filter(job_id__any_of=job_ids).order_by(
+        "-created", "-id"
+    ),
+    ((None, JobExecutionSerializer),),
+)
+# A job is in a recipe at most once (unique recipe and job), so no duplicates.
+_RECIPES_OLDEST_FIRST = _NestedRows(
+    lambda job_ids: Recipe.objects.filter(recipe_jobs__job_id__any_of=job_ids).order_by(
+        "created", "id"
+    ),
+    (
+        (None, RecipeSerializer),
+        ("recipe_type", RecipeTypeBriefSerializer),
+        ("event", TriggerEventBriefSerializer),
+    ),
 )
 
 
@@ -97,31 +202,23 @@ def job_update_rows() -> QuerySet[Job]:
     return Job.objects.order_by("last_status_change", "id")
 
 
-def _plain(fields: tuple[str, ...], values: tuple) -> SimpleNamespace:
-    """An object with ``fields`` as attributes: what a serializer reads, without a model."""
-    return SimpleNamespace(**dict(zip(fields, values, strict=True)))
-
-
 def job_page(ids: Collection[int]) -> dict[int, SimpleNamespace]:
     """The rows of a ``/jobs/`` page, by id: each job with its brief nested objects.
 
     Plain values, not model instances (building those per row and per relation was the
-    main cost of a page), read by queries compiled once per process. A page's job types,
-    revisions and errors become one object each, shared by every row that has them
-    (and rendered once by the serializer). Up to four queries whatever the page size:
-    the rows with their events, then the job types, revisions and errors they name.
+    main cost of a page), read by queries compiled once per process: the rows with their
+    events (one per job), then the job types, revisions and errors they name, one query
+    each. Those few become one object each, shared by every row that has them (and
+    rendered once by the serializer); joining them into every row made PostgreSQL send,
+    and psycopg2 parse, the same job type a thousand times for a 1000-row page.
     """
-    own = len(_ROW_FIELDS)
-    rows = {}
-    for values in _ROWS.rows(ids):
-        row = _plain(_ROW_FIELDS, values[:own])
-        row.event = _plain(_EVENT_BRIEF_FIELDS, values[own:])
-        rows[row.id] = row
-    for name, id_attribute, fields, query in _BRIEF_RELATIONS:
+    rows = {row.id: row for row in _LIST_ROWS.rows(ids)}
+    for name, query in _BRIEF_RELATIONS:
+        id_attribute = f"{name}_id"
         wanted = {getattr(row, id_attribute) for row in rows.values()} - {None}
         found = {}
         if wanted:  # no query for a page without errors
-            found = {values[0]: _plain(fields, values) for values in query.rows(wanted)}
+            found = {related.id: related for related in query.rows(wanted)}
         for row in rows.values():
             setattr(row, name, found.get(getattr(row, id_attribute)))
     return rows
@@ -147,15 +244,6 @@ def job_update_page(ids: Collection[int]) -> dict[int, SimpleNamespace]:
     return rows
 
 
-# DISTINCT ON (job_id) keeps one execution per job whatever the page size.
-_NEWEST_EXECUTIONS = PreparedValuesQuery(
-    lambda job_ids: JobExecution.objects.filter(job_id__any_of=job_ids)
-    .order_by("job_id", "-created", "-id")
-    .distinct("job_id")
-    .values_list(*JOB_EXE_COLUMNS)
-)
-
-
 def job_execution_page(ids: Collection[int]) -> dict[int, SimpleNamespace]:
     """The rows of a ``/jobs/executions/`` page: ``job_page`` plus each job's newest
     execution (greatest created, then id) or None, in ``latest_job_exe``, in one query
@@ -163,8 +251,7 @@ def job_execution_page(ids: Collection[int]) -> dict[int, SimpleNamespace]:
     rows = job_page(ids)
     for row in rows.values():
         row.latest_job_exe = None
-    for values in _NEWEST_EXECUTIONS.rows(ids):
-        execution = _plain(JOB_EXE_COLUMNS, values)
+    for execution in _NEWEST_EXECUTIONS.rows(ids):
         row = rows.get(execution.job_id)  # None: the job was deleted since its row was read
         if row is not None:
             row.latest_job_exe = execution
@@ -177,96 +264,6 @@ def job_details() -> QuerySet[Job]:
     return Job.objects.order_by()
 
 
-class _NestedRows:
-    """One query's rows read as nested plain objects, shaped by serializers.
-
-    ``shape`` is ``(path, serializer class)`` pairs: the root (path None) first, each
-    nested object after its parent (``event__rule`` after ``event``). Each object gets the
-    columns its serializer reads (``_columns``), joined into one query that is compiled
-    once per process; a nested object whose id is NULL (a LEFT JOIN's miss) is None.
-    """
-
-    def __init__(self, queryset: Callable[[Any], QuerySet], shape: tuple) -> None:
-        self._queryset = queryset
-        self._serializers = shape
-        self._shape: tuple | None = None  # (path, columns), read on first use
-        self._query: PreparedValuesQuery | None = None
-
-    def _prepare(self) -> tuple[tuple, PreparedValuesQuery]:
-        if self._shape is None or self._query is None:  # the first use
-            shape = tuple((path, _columns(serializer)) for path, serializer in self._serializers)
-            columns = [
-                column if path is None else f"{path}__{column}"
-                for path, fields in shape
-                for column in fields
-            ]
-            queryset = self._queryset
-            self._query = PreparedValuesQuery(
-                lambda values: queryset(values).values_list(*columns)
-            )
-            self._shape = shape
-        return self._shape, self._query
-
-    def rows(self, values: Collection) -> list[SimpleNamespace]:
-        shape, query = self._prepare()
-        found = []
-        for row in query.rows(values):
-            objects: dict[str | None, SimpleNamespace | None] = {}
-            start = 0
-            for path, fields in shape:
-                part = row[start : start + len(fields)]
-                start += len(fields)
-                objects[path] = None if part[0] is None else _plain(fields, part)
-                if path is not None:
-                    parent, _, name = path.rpartition("__")
-                    if objects[parent or None] is not None:
-                        setattr(objects[parent or None], name, objects[path])
-            found.append(objects[None])
-        return found
-
-
-def _columns(serializer_class: type[serializers.Serializer]) -> tuple[str, ...]:
-    """The columns a serializer reads itself, id first: not its nested serializers (the
-    shape joins those), nor its method fields (what the selector adds)."""
-    columns = ["id"]
-    for field in serializer_class()._readable_fields:
-        if isinstance(field, serializers.BaseSerializer | serializers.SerializerMethodField):
-            continue
-        column = "__".join(field.source_attrs)
-        if column not in columns:
-            columns.append(column)
-    return tuple(columns)
-
-
-_DETAILS = _NestedRows(
-    lambda job_ids: Job.objects.filter(pk__any_of=job_ids).order_by(),
-    (
-        (None, JobDetailsSerializer),
-        ("job_type", JobTypeSerializer),
-        ("job_type_rev", JobTypeRevisionSerializer),
-        ("event", TriggerEventSerializer),
-        ("event__rule", TriggerRuleSerializer),
-        ("error", ErrorSerializer),
-    ),
-)
-# A job is in a recipe at most once (unique recipe and job), so no duplicates.
-_RECIPES_OLDEST_FIRST = _NestedRows(
-    lambda job_ids: Recipe.objects.filter(recipe_jobs__job_id__any_of=job_ids).order_by(
-        "created", "id"
-    ),
-    (
-        (None, RecipeSerializer),
-        ("recipe_type", RecipeTypeBriefSerializer),
-        ("event", TriggerEventBriefSerializer),
-    ),
-)
-_EXECUTIONS_NEWEST_FIRST = PreparedValuesQuery(
-    lambda job_ids: JobExecution.objects.filter(job_id__any_of=job_ids)
-    .order_by("-created", "-id")
-    .values_list(*JOB_EXE_COLUMNS)
-)
-
-
 def job_details_get(*, job_id: int) -> SimpleNamespace | None:
     """``/jobs/{id}/``: the job (None when there is none) with its full nested objects,
     its executions, newest first, in ``job_exes_newest_first`` and its recipes, oldest
@@ -277,9 +274,7 @@ def job_details_get(*, job_id: int) -> SimpleNamespace | None:
     if not found:
         return None
     job = found[0]
-    job.job_exes_newest_first = [
-        _plain(JOB_EXE_COLUMNS, values) for values in _EXECUTIONS_NEWEST_FIRST.rows([job_id])
-    ]
+    job.job_exes_newest_first = _EXECUTIONS_NEWEST_FIRST.rows([job_id])
     job.recipes_oldest_first = _RECIPES_OLDEST_FIRST.rows([job_id])
     return job
 

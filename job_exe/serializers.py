@@ -1,7 +1,8 @@
 from job_exe.models import JobExecution
 from scale.api.serializers import IdObjectField, ScaleModelSerializer
 
-# Every column the execution shape reads: selectors load exactly these (never stdout/stderr).
+# The execution's own columns in its shape; selectors read what the serializer reads
+# (job.selectors._columns), so never stdout/stderr.
 JOB_EXE_FIELDS = (
     "id",
     "status",
@@ -22,8 +23,6 @@ JOB_EXE_FIELDS = (
     "ended",
     "last_modified",
 )
-JOB_EXE_COLUMNS = (*JOB_EXE_FIELDS, "job_id", "node_id", "error_id")
-
 
 class JobExecutionSerializer(ScaleModelSerializer):
     job = IdObjectField(source="job_id")

@@ -1,4 +1,5 @@
-"""Shared django-filter pieces: repeated-value filters, the time window and ``order``.
+"""Shared django-filter pieces: repeated-value filters, the time window, ``order``, and
+the filter backend that lets the pagination ask a FilterSet for its count.
 
 Every public query parameter is declared under its API name in an app's FilterSet, built
 from these. A bad value makes the FilterSet invalid, and DRF's filter backend turns that

@@ -77,11 +77,12 @@ class _NestedRows:
         self._queryset = queryset
         self._serializers = shape
         self._root_extra = root_extra
-        self._layout: tuple | None = None  # (path, parent, attribute, fields), on first use
+        # Both made on first use: serializers are introspected once the apps are ready.
+        self._layout: tuple = ()  # (path, parent path, attribute, fields) per object
         self._query: PreparedValuesQuery | None = None
 
     def _prepare(self) -> tuple[tuple, PreparedValuesQuery]:
-        if self._layout is None or self._query is None:  # the first use
+        if self._query is None:
             layout = []
             for path, serializer in self._serializers:
                 fields = _columns(serializer)

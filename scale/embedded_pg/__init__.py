@@ -20,6 +20,9 @@ from django.core.exceptions import ImproperlyConfigured
 _lock = threading.Lock()
 _socket_dirs: dict[Path, str] = {}
 _databases: set[tuple[Path, str]] = set()
+# The advisory lock key that serialises database creation across processes (any constant
+# bigint that nothing else in this cluster uses).
+_CREATE_DATABASE_LOCK = 0x5CA1E_DB
 
 # Settings that suit a local server holding a few million jobs on a small machine; they
 # need no restart. ALTER SYSTEM writes them once into the data directory.
@@ -74,18 +77,20 @@ def _start(pgdata: Path) -> str:
 
 def _create_database(*, socket_dir: str, database: str) -> None:
     import psycopg2
-    from psycopg2 import errors, sql
+    from psycopg2 import sql
 
     conn = psycopg2.connect(host=socket_dir, user="postgres", dbname="postgres")
     conn.autocommit = True
     try:
         with conn.cursor() as cursor:
+            # Processes that connect for the first time at once (gunicorn's workers, parallel
+            # commands) would all see the database missing, and PostgreSQL would refuse every
+            # CREATE DATABASE but one with a unique violation. They take turns instead; the
+            # lock is the session's and ends with the connection.
+            cursor.execute("SELECT pg_advisory_lock(%s)", [_CREATE_DATABASE_LOCK])
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database])
             if cursor.fetchone() is None:
-                try:
-                    cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-                except errors.DuplicateDatabase:
-                    pass  # another process created it between our check and our CREATE
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
                 for name, value in _SERVER_SETTINGS.items():
                     cursor.execute(
                         sql.SQL("ALTER SYSTEM SET {} = {}").format(

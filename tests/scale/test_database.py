@@ -134,3 +134,49 @@ def test_embedded_server_starts_in_an_empty_directory_and_stops(tmp_path):
         assert stop_server(pgdata=pgdata) == f"stopped the embedded PostgreSQL in {pgdata}"
     assert not (pgdata / "postmaster.pid").exists()
     assert stop_server(pgdata=pgdata) == f"no embedded PostgreSQL runs in {pgdata}"
+
+
+def test_concurrent_first_connections_create_a_missing_database_once():
+    """Processes that find the database missing at the same moment all get it, none fails.
+
+    On a fresh machine the web server's workers, or parallel ``manage.py`` commands, all
+    see that ``scale`` does not exist yet; PostgreSQL refuses every CREATE DATABASE but one.
+    """
+    import os
+    import threading
+    import uuid
+
+    import psycopg2
+    from django.conf import settings
+
+    from scale.embedded_pg import _create_database, ensure_server
+
+    if os.environ.get("DATABASE_URL"):
+        pytest.skip("the embedded server is only used when DATABASE_URL is unset")
+    socket_dir = ensure_server(pgdata=Path(settings.DATABASES["default"]["PGDATA"]), database=None)
+    database = f"scale_race_{uuid.uuid4().hex[:12]}"
+    barrier = threading.Barrier(8)
+    failures: list[BaseException] = []
+
+    def connect_first_time() -> None:
+        barrier.wait()
+        try:
+            _create_database(socket_dir=socket_dir, database=database)
+        except BaseException as exc:  # noqa: BLE001 - every failure is the finding
+            failures.append(exc)
+
+    threads = [threading.Thread(target=connect_first_time) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    conn = psycopg2.connect(host=socket_dir, user="postgres", dbname="postgres")
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [database])
+            assert cursor.fetchone() == (1,)
+            cursor.execute(f'DROP DATABASE "{database}"')
+    finally:
+        conn.close()
+    assert failures == []

@@ -1,6 +1,8 @@
 """PreparedValuesQuery gives what the queryset gives, compiling it once."""
 
 import pytest
+from django.db import ProgrammingError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from error.models import Error
 from job.models import Job
@@ -58,3 +60,50 @@ def test_values_must_be_used_once():
     prepared = PreparedValuesQuery(lambda ids: Error.objects.values_list("id"))
     with pytest.raises(ValueError, match="one __any_of, not 0"):
         prepared.rows([1])
+
+
+def test_it_prepares_once_per_connection_then_only_executes():
+    errors = [factories.ErrorFactory() for _ in range(2)]
+    prepared = PreparedValuesQuery(
+        lambda ids: Error.objects.filter(pk__any_of=ids).order_by("id").values_list("id")
+    )
+    with CaptureQueriesContext(connection) as first:
+        assert prepared.rows([errors[0].pk]) == [(errors[0].pk,)]
+    with CaptureQueriesContext(connection) as second:
+        assert prepared.rows([e.pk for e in errors]) == [(e.pk,) for e in errors]
+    assert len(first) == len(second) == 1  # PREPARE travels with the first EXECUTE
+    assert first[0]["sql"].startswith("PREPARE scale_prepared_")
+    assert second[0]["sql"].startswith("EXECUTE scale_prepared_")
+    name = second[0]["sql"].split("(")[0].removeprefix("EXECUTE ")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = %s",
+            [name],
+        )
+        # database_settings asks for one plan for every array of ids.
+        assert cursor.fetchall() == [(2, 0)]
+
+
+def test_a_failed_first_execute_does_not_break_later_ones():
+    """PREPARE takes effect even when the EXECUTE sent with it fails (the ids are not
+    numbers here), and outlives the rollback: the next call prepares under a new name."""
+    error = factories.ErrorFactory()
+    prepared = PreparedValuesQuery(
+        lambda ids: Error.objects.filter(pk__any_of=ids).values_list("id")
+    )
+    with pytest.raises(ProgrammingError), transaction.atomic():
+        prepared.rows(["not a number"])
+    assert prepared.rows([error.pk]) == [(error.pk,)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_connection_prepares_again():
+    error = factories.ErrorFactory()
+    prepared = PreparedValuesQuery(
+        lambda ids: Error.objects.filter(pk__any_of=ids).values_list("id")
+    )
+    assert prepared.rows([error.pk]) == [(error.pk,)]
+    connection.close()  # as CONN_MAX_AGE or a broken connection would
+    with CaptureQueriesContext(connection) as queries:
+        assert prepared.rows([error.pk]) == [(error.pk,)]
+    assert queries[0]["sql"].startswith("PREPARE scale_prepared_")

@@ -31,6 +31,7 @@ from job_exe.models import JobExecution
 from job_exe.serializers import JobExecutionSerializer
 from recipe.models import Recipe
 from recipe.serializers import RecipeSerializer, RecipeTypeBriefSerializer
+from scale.api.fields import UtcMillisecondDateTimeField, UtcMilliseconds
 from scale.api.filters import PG_BIGINT_MAX
 from scale.prepared import PreparedValuesQuery
 from storage.models import ScaleFile
@@ -64,7 +65,8 @@ class _NestedRows:
     nested object after its parent (``event__rule`` after ``event``). Each object gets the
     columns its serializer reads (``_columns``), the root also ``root_extra``; all are
     read by one query, compiled once per process. A nested object whose id is NULL (a
-    LEFT JOIN's miss) is None.
+    LEFT JOIN's miss) is None. Datetimes arrive as the API's text (``UtcMilliseconds``),
+    which the serializers pass on as they are.
     """
 
     def __init__(
@@ -84,18 +86,18 @@ class _NestedRows:
     def _prepare(self) -> tuple[tuple, PreparedValuesQuery]:
         if self._query is None:
             layout = []
+            columns: list[str | UtcMilliseconds] = []
             for path, serializer in self._serializers:
-                fields = _columns(serializer)
+                read = _columns(serializer)
                 if path is None:
-                    layout.append((None, None, None, (*fields, *self._root_extra)))
+                    read |= dict.fromkeys(self._root_extra, False)
+                    layout.append((None, None, None, tuple(read)))
                 else:
                     parent, _, attribute = path.rpartition("__")
-                    layout.append((path, parent or None, attribute, fields))
-            columns = [
-                column if path is None else f"{path}__{column}"
-                for path, _, _, fields in layout
-                for column in fields
-            ]
+                    layout.append((path, parent or None, attribute, tuple(read)))
+                for column, is_datetime in read.items():
+                    column = column if path is None else f"{path}__{column}"
+                    columns.append(UtcMilliseconds(column) if is_datetime else column)
             queryset = self._queryset
             self._query = PreparedValuesQuery(
                 lambda values: queryset(values).values_list(*columns)
@@ -125,17 +127,18 @@ def _plain(fields: tuple[str, ...], values: tuple) -> SimpleNamespace:
     return SimpleNamespace(**dict(zip(fields, values, strict=True)))
 
 
-def _columns(serializer_class: type[serializers.Serializer]) -> tuple[str, ...]:
-    """The columns a serializer reads itself, id first: not its nested serializers (the
+def _columns(serializer_class: type[serializers.Serializer]) -> dict[str, bool]:
+    """The columns a serializer reads itself, id first, each with whether it is a datetime
+    (which PostgreSQL formats, ``UtcMilliseconds``): not its nested serializers (the
     shape joins those), nor its method fields (what the selector adds)."""
-    columns = ["id"]
+    columns = {"id": False}
     for field in serializer_class()._readable_fields:
         if isinstance(field, serializers.BaseSerializer | serializers.SerializerMethodField):
             continue
-        column = "__".join(field.source_attrs)
-        if column not in columns:
-            columns.append(column)
-    return tuple(columns)
+        columns.setdefault(
+            "__".join(field.source_attrs), isinstance(field, UtcMillisecondDateTimeField)
+        )
+    return columns
 
 
 def _by_id(model: type[Model], serializer: type[serializers.Serializer]) -> _NestedRows:

@@ -80,7 +80,7 @@ class _NestedRows:
         self._serializers = shape
         self._root_extra = root_extra
         # Both made on first use: serializers are introspected once the apps are ready.
-        self._layout: tuple = ()  # (path, parent path, attribute, fields) per object
+        self._layout: tuple = ()  # (path, parent path, attribute, fields, start, end) per object
         self._query: PreparedValuesQuery | None = None
 
     def _prepare(self) -> tuple[tuple, PreparedValuesQuery]:
@@ -91,17 +91,15 @@ class _NestedRows:
                 read = _columns(serializer)
                 if path is None:
                     read |= dict.fromkeys(self._root_extra, False)
-                    layout.append((None, None, None, tuple(read)))
-                else:
-                    parent, _, attribute = path.rpartition("__")
-                    layout.append((path, parent or None, attribute, tuple(read)))
+                parent, _, attribute = path.rpartition("__") if path else (None, None, None)
+                # The object's values are row[start:end].
+                start, end = len(columns), len(columns) + len(read)
+                layout.append((path, parent or None, attribute, tuple(read), start, end))
                 for column, is_datetime in read.items():
                     column = column if path is None else f"{path}__{column}"
                     columns.append(UtcMilliseconds(column) if is_datetime else column)
             queryset = self._queryset
-            self._query = PreparedValuesQuery(
-                lambda values: queryset(values).values_list(*columns)
-            )
+            self._query = PreparedValuesQuery(lambda values: queryset(values).values_list(*columns))
             self._layout = tuple(layout)
         return self._layout, self._query
 
@@ -110,21 +108,18 @@ class _NestedRows:
         found = []
         for row in query.rows(values):
             objects: dict[str | None, SimpleNamespace | None] = {}
-            start = 0
-            for path, parent, attribute, fields in layout:
-                part = row[start : start + len(fields)]
-                start += len(fields)
-                made = None if part[0] is None else _plain(fields, part)
+            for path, parent, attribute, fields, start, end in layout:
+                # A plain object with the fields as attributes: what a serializer reads.
+                made = (
+                    None
+                    if row[start] is None
+                    else SimpleNamespace(**dict(zip(fields, row[start:end], strict=True)))
+                )
                 objects[path] = made
                 if path is not None and objects[parent] is not None:
                     setattr(objects[parent], attribute, made)
             found.append(objects[None])
         return found
-
-
-def _plain(fields: tuple[str, ...], values: tuple) -> SimpleNamespace:
-    """An object with ``fields`` as attributes: what a serializer reads, without a model."""
-    return SimpleNamespace(**dict(zip(fields, values, strict=True)))
 
 
 def _columns(serializer_class: type[serializers.Serializer]) -> dict[str, bool]:
@@ -160,9 +155,11 @@ _BRIEF_RELATIONS = (
 )
 # DISTINCT ON (job_id) keeps one execution per job whatever the page size.
 _NEWEST_EXECUTIONS = _NestedRows(
-    lambda job_ids: JobExecution.objects.filter(job_id__any_of=job_ids)
-    .order_by("job_id", "-created", "-id")
-    .distinct("job_id"),
+    lambda job_ids: (
+        JobExecution.objects.filter(job_id__any_of=job_ids)
+        .order_by("job_id", "-created", "-id")
+        .distinct("job_id")
+    ),
     ((None, JobExecutionSerializer),),
 )
 _DETAILS = _NestedRows(
@@ -177,9 +174,7 @@ _DETAILS = _NestedRows(
     ),
 )
 _EXECUTIONS_NEWEST_FIRST = _NestedRows(
-    lambda job_ids: JobExecution.objects.filter(job_id__any_of=job_ids).order_by(
-        "-created", "-id"
-    ),
+    lambda job_ids: JobExecution.objects.filter(job_id__any_of=job_ids).order_by("-created", "-id"),
     ((None, JobExecutionSerializer),),
 )
 # A job is in a recipe at most once (unique recipe and job), so no duplicates.

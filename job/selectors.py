@@ -35,6 +35,7 @@ from scale.api.fields import UtcMillisecondDateTimeField, UtcMilliseconds
 from scale.api.filters import PG_BIGINT_MAX
 from scale.prepared import PreparedValuesQuery
 from storage.models import ScaleFile
+from storage.serializers import ProductFileSerializer, WorkspaceBriefSerializer
 from trigger.serializers import (
     TriggerEventBriefSerializer,
     TriggerEventSerializer,
@@ -42,43 +43,21 @@ from trigger.serializers import (
 )
 
 
-def _files() -> QuerySet[ScaleFile]:
-    return ScaleFile.objects.select_related("workspace").only(
-        *(
-            f.name
-            for f in ScaleFile._meta.concrete_fields
-            if f.name not in {"workspace", "job_type", "job", "job_exe"}
-        ),
-        "workspace_id",
-        "workspace__name",
-        "workspace__base_url",
-        "job_type_id",
-        "job_id",
-        "job_exe_id",
-    )
-
-
 class _NestedRows:
     """One query's rows read as nested plain objects, shaped by serializers.
 
-    ``shape`` is ``(path, serializer class)`` pairs: the root (path None) first, each
-    nested object after its parent (``event__rule`` after ``event``). Each object gets the
-    columns its serializer reads (``_columns``), the root also ``root_extra``; all are
-    read by one query, compiled once per process. A nested object whose id is NULL (a
+    ``shape`` is ``(path, serializer class, extra columns)`` triples: the root (path
+    None) first, each nested object after its parent (``event__rule`` after ``event``).
+    Each object gets the columns its serializer reads (``_columns``) and the extra ones
+    (what a method field or the selector reads); all are read by one query, compiled
+    once per process. A nested object whose id is NULL (a
     LEFT JOIN's miss) is None. Datetimes arrive as the API's text (``UtcMilliseconds``),
     which the serializers pass on as they are.
     """
 
-    def __init__(
-        self,
-        queryset: Callable[[Any], QuerySet],
-        shape: tuple,
-        *,
-        root_extra: tuple[str, ...] = (),
-    ) -> None:
+    def __init__(self, queryset: Callable[[Any], QuerySet], shape: tuple) -> None:
         self._queryset = queryset
-        self._serializers = shape
-        self._root_extra = root_extra
+        self._shape = shape
         # Both made on first use: serializers are introspected once the apps are ready.
         self._layout: tuple = ()  # (path, parent path, attribute, fields, start, end) per object
         self._query: PreparedValuesQuery | None = None
@@ -87,10 +66,8 @@ class _NestedRows:
         if self._query is None:
             layout = []
             columns: list[str | UtcMilliseconds] = []
-            for path, serializer in self._serializers:
-                read = _columns(serializer)
-                if path is None:
-                    read |= dict.fromkeys(self._root_extra, False)
+            for path, serializer, extra in self._shape:
+                read = _columns(serializer) | dict.fromkeys(extra, False)
                 parent, _, attribute = path.rpartition("__") if path else (None, None, None)
                 # The object's values are row[start:end].
                 start, end = len(columns), len(columns) + len(read)
@@ -138,14 +115,16 @@ def _columns(serializer_class: type[serializers.Serializer]) -> dict[str, bool]:
 
 def _by_id(model: type[Model], serializer: type[serializers.Serializer]) -> _NestedRows:
     return _NestedRows(
-        lambda ids: model.objects.filter(pk__any_of=ids).order_by(), ((None, serializer),)
+        lambda ids: model.objects.filter(pk__any_of=ids).order_by(), ((None, serializer, ()),)
     )
 
 
 _LIST_ROWS = _NestedRows(
     lambda ids: Job.objects.filter(pk__any_of=ids).order_by(),
-    ((None, JobSerializer), ("event", TriggerEventBriefSerializer)),
-    root_extra=("job_type_id", "job_type_rev_id", "error_id"),
+    (
+        (None, JobSerializer, ("job_type_id", "job_type_rev_id", "error_id")),
+        ("event", TriggerEventBriefSerializer, ()),
+    ),
 )
 # (row attribute, the query for a page's ones by id)
 _BRIEF_RELATIONS = (
@@ -160,22 +139,31 @@ _NEWEST_EXECUTIONS = _NestedRows(
         .order_by("job_id", "-created", "-id")
         .distinct("job_id")
     ),
-    ((None, JobExecutionSerializer),),
+    ((None, JobExecutionSerializer, ()),),
 )
 _DETAILS = _NestedRows(
     lambda job_ids: Job.objects.filter(pk__any_of=job_ids).order_by(),
     (
-        (None, JobDetailsSerializer),
-        ("job_type", JobTypeSerializer),
-        ("job_type_rev", JobTypeRevisionSerializer),
-        ("event", TriggerEventSerializer),
-        ("event__rule", TriggerRuleSerializer),
-        ("error", ErrorSerializer),
+        (None, JobDetailsSerializer, ()),
+        ("job_type", JobTypeSerializer, ()),
+        ("job_type_rev", JobTypeRevisionSerializer, ()),
+        ("event", TriggerEventSerializer, ()),
+        ("event__rule", TriggerRuleSerializer, ()),
+        ("error", ErrorSerializer, ()),
     ),
 )
 _EXECUTIONS_NEWEST_FIRST = _NestedRows(
     lambda job_ids: JobExecution.objects.filter(job_id__any_of=job_ids).order_by("-created", "-id"),
-    ((None, JobExecutionSerializer),),
+    ((None, JobExecutionSerializer, ()),),
+)
+# Inputs show files as ScaleFileSerializer does, outputs as ProductFileSerializer (which
+# reads more); get_data_type and file_url read the rest.
+_FILES = _NestedRows(
+    lambda ids: ScaleFile.objects.filter(pk__any_of=ids).order_by(),
+    (
+        (None, ProductFileSerializer, ("data_type", "file_path")),
+        ("workspace", WorkspaceBriefSerializer, ("base_url",)),
+    ),
 )
 # A job is in a recipe at most once (unique recipe and job), so no duplicates.
 _RECIPES_OLDEST_FIRST = _NestedRows(
@@ -183,9 +171,9 @@ _RECIPES_OLDEST_FIRST = _NestedRows(
         "created", "id"
     ),
     (
-        (None, RecipeSerializer),
-        ("recipe_type", RecipeTypeBriefSerializer),
-        ("event", TriggerEventBriefSerializer),
+        (None, RecipeSerializer, ()),
+        ("recipe_type", RecipeTypeBriefSerializer, ()),
+        ("event", TriggerEventBriefSerializer, ()),
     ),
 )
 
@@ -278,11 +266,11 @@ def job_details_get(*, job_id: int) -> SimpleNamespace | None:
     return job
 
 
-def job_files(*, job) -> dict[int, ScaleFile]:
-    """The files that the job's data and results reference, by id, in one query."""
+def job_files(*, job) -> dict[int, SimpleNamespace]:
+    """The files that the job's data and results reference, by id, in one query that
+    reads plain values (with each file's workspace) as the job's own queries do."""
     # The JSON comes from outside: ids beyond PostgreSQL's bigint would fail the query.
     ids = {i for i in referenced_file_ids(job.data, job.results) if 0 < i <= PG_BIGINT_MAX}
     if not ids:
         return {}
-    # Unordered: the files are looked up by id, and an ORDER BY only costs compiling it.
-    return {f.id: f for f in _files().filter(id__in=ids).order_by()}
+    return {f.id: f for f in _FILES.rows(ids)}

@@ -180,7 +180,7 @@ class JobDetailsSerializer(ScaleModelSerializer):
 
     Renders what ``job.selectors.job_details_get`` loads: plain objects with the models'
     attribute names, the executions and recipes on the job. The files that inputs and
-    outputs show come from the ``files`` context entry (id → ScaleFile with its
+    outputs show come from the ``files`` context entry (id → plain file with its
     workspace), loaded by ``job.selectors.job_files`` in one query.
     """
 

@@ -70,8 +70,3 @@ class ScaleFile(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
-
-    @property
-    def data_type_tags(self) -> list[str]:
-        """``data_type`` is stored comma-separated and rendered as a list."""
-        return [tag for tag in (t.strip() for t in self.data_type.split(",")) if tag]

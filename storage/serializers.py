@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from scale.api.serializers import IdObjectField, ScaleModelSerializer
@@ -13,7 +14,7 @@ class WorkspaceBriefSerializer(ScaleModelSerializer):
 def file_url(scale_file: ScaleFile) -> str:
     """The workspace's base URL joined with the file path; empty when there is no base URL.
 
-    The selector must have joined the workspace (``select_related``).
+    The selector must have read the workspace's ``base_url`` and the file's ``file_path``.
     """
     base_url = scale_file.workspace.base_url
     if not base_url:
@@ -24,10 +25,11 @@ def file_url(scale_file: ScaleFile) -> str:
 class ScaleFileSerializer(ScaleModelSerializer):
     """A source file, as the contract's "Scale File Details"."""
 
+    # It renders a ScaleFile, or a plain row of job.selectors that has the file's
+    # data_type and file_path and its workspace's base_url too.
+
     workspace = WorkspaceBriefSerializer(read_only=True)
-    data_type = serializers.ListField(
-        source="data_type_tags", child=serializers.CharField(), read_only=True
-    )
+    data_type = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -51,6 +53,11 @@ class ScaleFileSerializer(ScaleModelSerializer):
             "meta_data",
             "last_modified",
         )
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_data_type(self, scale_file: ScaleFile) -> list[str]:
+        """``data_type`` is stored comma-separated and rendered as a list."""
+        return [tag for tag in (t.strip() for t in scale_file.data_type.split(",")) if tag]
 
     def get_url(self, scale_file: ScaleFile) -> str:
         return file_url(scale_file)

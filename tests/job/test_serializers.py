@@ -98,3 +98,17 @@ def test_fields_it_cannot_compile_are_refused_by_name(declared, message):
     else:
         with pytest.raises(TypeError, match=message):
             _compile(Odd)
+
+
+@pytest.mark.django_db
+def test_a_files_data_type_is_its_stored_tags_without_blanks():
+    from storage.serializers import ProductFileSerializer
+    from tests import factories
+
+    scale_file = factories.ScaleFileFactory(data_type=" landsat, ,raw,")
+    plain = selectors._FILES.rows([scale_file.pk])[0]  # what details render
+    for instance in (scale_file, plain):
+        assert ProductFileSerializer(instance).data["data_type"] == ["landsat", "raw"]
+    assert ProductFileSerializer(plain).data == _drf_representation(
+        ProductFileSerializer, scale_file, {}
+    )

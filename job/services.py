@@ -38,47 +38,55 @@ class JobNotCancelable(Conflict):
 
 @dataclass(frozen=True)
 class CancelResult:
-    job: Job
+    job_id: int
     changed: bool  # False when the job was already CANCELED
 
 
 @transaction.atomic
 def job_cancel(*, job_id: int) -> CancelResult:
-    """Cancel a job and its unfinished execution, in one transaction.
+    """Cancel a job and its unfinished executions, in one transaction.
 
-    The job's row is locked before its status is read, so concurrent cancels (or a
-    scheduler finishing the job meanwhile) see one consistent state: the first cancel
-    writes, later ones find CANCELED and change nothing. A COMPLETED job is refused.
+    The job's UPDATE locks its row and checks, under that lock, that its status may be
+    canceled (PostgreSQL reads again a row that a concurrent transaction changed before
+    updating it). So concurrent cancels, or a scheduler finishing the job meanwhile, see
+    one consistent state: the first cancel writes, later ones find CANCELED and change
+    nothing. A COMPLETED job is refused. A cancel that writes is two statements: the
+    job's UPDATE and its executions'.
     """
-    job = (
-        Job.objects.select_for_update(of=("self",))
-        .only("id", "status", "error_id", "ended", "last_status_change", "last_modified")
-        .filter(pk=job_id)
-        .first()
-    )
-    if job is None:
-        raise JobNotFound(f"job {job_id} was not found.")
-    if job.status == Job.Status.CANCELED:
-        return CancelResult(job=job, changed=False)
-    if job.status not in CANCELABLE_STATUSES:
-        raise JobNotCancelable(job_id=job_id, status=job.status)
-
     now = timezone.now()
-    job.status = Job.Status.CANCELED
-    job.error = None
-    job.ended = now
-    job.last_status_change = now
-    job.last_modified = now
-    job.save(update_fields=["status", "error", "ended", "last_status_change", "last_modified"])
-
-    for job_exe in JobExecution.objects.select_for_update(of=("self",)).filter(
+    if not _cancel_job_row(job_id=job_id, now=now):
+        # Nothing was updated: read why, locking the row.
+        status = (
+            Job.objects.select_for_update()
+            .filter(pk=job_id)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if status is None:
+            raise JobNotFound(f"job {job_id} was not found.")
+        if status == Job.Status.CANCELED:
+            return CancelResult(job_id=job_id, changed=False)
+        if status not in CANCELABLE_STATUSES:
+            raise JobNotCancelable(job_id=job_id, status=status)
+        # The job became cancelable after the UPDATE looked (it did not exist yet, say).
+        # This transaction holds its lock now, so the UPDATE finds it as it was read.
+        _cancel_job_row(job_id=job_id, now=now)
+    JobExecution.objects.filter(
         job_id=job_id, status__in=JobExecution.UNFINISHED_STATUSES
-    ).only("id", "status", "ended", "last_modified"):
-        job_exe.status = JobExecution.Status.CANCELED
-        job_exe.ended = now
-        job_exe.last_modified = now
-        job_exe.save(update_fields=["status", "ended", "last_modified"])
-    return CancelResult(job=job, changed=True)
+    ).update(status=JobExecution.Status.CANCELED, ended=now, last_modified=now)
+    return CancelResult(job_id=job_id, changed=True)
+
+
+def _cancel_job_row(*, job_id: int, now: datetime) -> bool:
+    """Cancel the job if its status allows it; whether it did."""
+    updated = Job.objects.filter(pk=job_id, status__in=CANCELABLE_STATUSES).update(
+        status=Job.Status.CANCELED,
+        error=None,
+        ended=now,
+        last_status_change=now,
+        last_modified=now,
+    )
+    return updated == 1
 
 
 @dataclass

@@ -16,7 +16,8 @@ def test_job_cancel_reports_whether_it_changed_the_job():
     second = job_cancel(job_id=job.id)
 
     assert (first.changed, second.changed) == (True, False)
-    assert first.job.status == second.job.status == Job.Status.CANCELED
+    job.refresh_from_db()
+    assert job.status == Job.Status.CANCELED
     queued.refresh_from_db()
     completed.refresh_from_db()
     assert (queued.status, completed.status) == ("CANCELED", "COMPLETED")
@@ -31,3 +32,25 @@ def test_job_cancel_refuses_a_completed_job_and_an_unknown_one():
         job_cancel(job_id=0)
     job.refresh_from_db()
     assert job.status == Job.Status.COMPLETED
+
+
+def test_job_cancel_cancels_a_job_that_became_cancelable_after_its_update_looked(monkeypatch):
+    """The UPDATE found nothing to cancel, but the locked read finds a cancelable job
+    (say it was created in between): it is canceled under that lock."""
+    from job import services
+
+    job = factories.JobFactory(status=Job.Status.QUEUED)
+    execution = factories.JobExecutionFactory(job=job, status="QUEUED")
+    calls = []
+    real = services._cancel_job_row
+
+    def first_one_misses(**kwargs):
+        calls.append(kwargs["job_id"])
+        return False if len(calls) == 1 else real(**kwargs)
+
+    monkeypatch.setattr(services, "_cancel_job_row", first_one_misses)
+    assert job_cancel(job_id=job.id).changed is True
+    assert calls == [job.id, job.id]
+    job.refresh_from_db()
+    execution.refresh_from_db()
+    assert (job.status, execution.status, execution.ended) == ("CANCELED", "CANCELED", job.ended)

@@ -50,9 +50,9 @@ class _NestedRows:
     None) first, each nested object after its parent (``event__rule`` after ``event``).
     Each object gets the columns its serializer reads (``_columns``) and the extra ones
     (what a method field or the selector reads); all are read by one query, compiled
-    once per process. A nested object whose id is NULL (a
-    LEFT JOIN's miss) is None. Datetimes arrive as the API's text (``UtcMilliseconds``),
-    which the serializers pass on as they are.
+    once per process. A nested object whose id is NULL (a LEFT JOIN's miss) is None.
+    Datetimes arrive as the API's text (``UtcMilliseconds``), which the serializers pass
+    on as they are.
     """
 
     def __init__(self, queryset: Callable[[Any], QuerySet], shape: tuple) -> None:
@@ -102,7 +102,8 @@ class _NestedRows:
 def _columns(serializer_class: type[serializers.Serializer]) -> dict[str, bool]:
     """The columns a serializer reads itself, id first, each with whether it is a datetime
     (which PostgreSQL formats, ``UtcMilliseconds``): not its nested serializers (the
-    shape joins those), nor its method fields (what the selector adds)."""
+    shape joins those), nor its method fields (the selector adds their values, or the
+    shape's extra columns what they read)."""
     columns = {"id": False}
     for field in serializer_class()._readable_fields:
         if isinstance(field, serializers.BaseSerializer | serializers.SerializerMethodField):

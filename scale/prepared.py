@@ -52,7 +52,7 @@ class _Compiled:
     sql: str  # its parameters numbered $1..$n, for PREPARE
     arguments: str  # "(%s, ...)", for EXECUTE
     params: tuple
-    values_at: int
+    values_at: tuple[int, ...]
     converters: tuple  # (column position, converter functions, expression)
 
 
@@ -73,8 +73,8 @@ def _numbered(sql: str) -> str:
 
 
 class PreparedValuesQuery:
-    """``build(values)`` — a ``values_list`` queryset that uses ``values`` only through one
-    ``__any_of`` lookup — compiled on first use; ``rows(values)`` runs it for new values
+    """``build(values)`` — a ``values_list`` queryset that uses ``values`` only through
+    ``__any_of`` lookups — compiled on first use; ``rows(values)`` runs it for new values
     and returns what ``list(build(values))`` would, as tuples.
 
     Everything else in the query (other filters' values, ordering) is fixed when it is
@@ -89,7 +89,8 @@ class PreparedValuesQuery:
     def rows(self, values: Collection) -> list[tuple]:
         compiled = self._compiled or self._compile()
         params = list(compiled.params)
-        params[compiled.values_at] = list(values)
+        for position in compiled.values_at:
+            params[position] = list(values)
         connection = connections[self._using]
         with connection.cursor() as cursor:
             prepared = _prepared_by_connection.setdefault(connection.connection, {})
@@ -117,9 +118,9 @@ class PreparedValuesQuery:
         queryset = self._build(marker)
         compiler = queryset.query.get_compiler(using=self._using)
         sql, params = compiler.as_sql()
-        found = [i for i, param in enumerate(params) if param is marker]
-        if len(found) != 1:
-            raise ValueError(f"the query must use its values in one __any_of, not {len(found)}")
+        found = tuple(i for i, param in enumerate(params) if param is marker)
+        if not found:
+            raise ValueError("the query must use its values in an __any_of")
         columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
         converters = tuple(
             (position, tuple(functions), expression)
@@ -129,7 +130,7 @@ class PreparedValuesQuery:
             sql=_numbered(sql),
             arguments=f"({', '.join(['%s'] * len(params))})",
             params=tuple(params),
-            values_at=found[0],
+            values_at=found,
             converters=converters,
         )
         return self._compiled

@@ -12,7 +12,7 @@ from rest_framework import serializers
 from scale.api.fields import UtcMillisecondDateTimeField, format_datetime
 
 # Fields whose DRF to_representation returns a database value of the right type as it
-# is: for them the compiled plan reads the attribute and nothing more.
+# is: for them the compiled function reads the attribute and nothing more.
 _PASS_THROUGH = (
     serializers.CharField,
     serializers.IntegerField,
@@ -102,9 +102,8 @@ class ScaleModelSerializer(serializers.ModelSerializer):
 
     ``to_representation`` runs a function compiled once per class from a prototype
     (``_compile``) instead of DRF's per-field dispatch, and never builds the serializer's
-    fields again: a DRF
-    ModelSerializer builds every field (with its model introspection) for every
-    instance, which cost more than rendering a whole job. The output is the same —
+    fields again: a DRF ModelSerializer builds every field (with its model introspection)
+    for every instance, which cost more than rendering a whole job. The output is the same —
     pinned by tests against DRF's own implementation. Fields are still declared the DRF
     way and define the public shape (and the OpenAPI schema).
     """

@@ -190,18 +190,24 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     return {"p50": statistics.median(samples), "p95": cuts[94], "p99": cuts[98]}
 
 
-def time_calls(call, count: int) -> list[float]:
+def time_calls(*calls, count: int) -> list[list[float]]:
+    """Each call's times in ms, ``count`` of each after a warm-up. With several calls they
+    take turns (a, b, a, b...), so all of them meet the machine in the same state: on a
+    shared host its speed drifts over seconds. Measured one after the other, the same
+    floor took 10.2 ms in one run and 5.9 ms in the next."""
     for _ in range(WARMUP):
-        call()
-    samples = []
+        for call in calls:
+            call()
+    samples: list[list[float]] = [[] for _ in calls]
     for _ in range(count):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
+        for call, times in zip(calls, samples, strict=True):
+            started = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - started) * 1000)
     return samples
 
 
-def measure_api(port: int, path: str) -> dict[str, float]:
+def api_call(port: int, path: str):
     status, body = get(port, path)
     if status != 200:
         raise RuntimeError(f"{path} answered {status}: {body[:300]!r}")
@@ -211,16 +217,22 @@ def measure_api(port: int, path: str) -> dict[str, float]:
         if code != 200:
             raise RuntimeError(f"{path} answered {code}")
 
-    return percentiles(time_calls(call, REQUESTS))
+    return call
 
 
-def measure_floor(conn, sql: str, params: tuple) -> dict[str, float]:
+def measure_api(port: int, path: str) -> dict[str, float]:
+    return percentiles(time_calls(api_call(port, path), count=REQUESTS)[0])
+
+
+def measure_read(port: int, path: str, conn, sql: str, params: tuple) -> tuple[dict, dict]:
+    """The API's percentiles and its floor's, their calls taking turns."""
     with conn.cursor() as cursor:
-        def call():
+        def floor():
             cursor.execute(sql, params)
             cursor.fetchone()
 
-        return percentiles(time_calls(call, REQUESTS))
+        api, floor = time_calls(api_call(port, path), floor, count=REQUESTS)
+        return percentiles(api), percentiles(floor)
 
 
 # ----------------------------------------------------------------------------- the run
@@ -340,7 +352,7 @@ def measure_cancel(port: int, conn, token: str) -> dict[str, float]:
         if code != 200:
             raise RuntimeError(f"cancel answered {code}: {text[:200]!r}")
 
-    return percentiles(time_calls(call, REQUESTS))
+    return percentiles(time_calls(call, count=REQUESTS)[0])
 
 
 def mixed_load(port: int, paths: list[str], clients: int = 8) -> tuple[float, int, int]:
@@ -416,8 +428,7 @@ def main() -> int:
             say("|---|---:|---:|---:|---:|---:|")
             results = {}
             for read in reads(values):
-                api = measure_api(port, read.path)
-                floor = measure_floor(conn, *read.floor)
+                api, floor = measure_read(port, read.path, conn, *read.floor)
                 ratio = max(api["p50"] - fixed["p50"], 0) / floor["p50"]
                 results[read.name] = (api, floor, ratio)
                 say(f"| {read.name} | {api['p50']:.1f} | {api['p95']:.1f} | {api['p99']:.1f} "

@@ -9,6 +9,7 @@ full. Nothing here loads execution stdout/stderr.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any
 
@@ -33,6 +34,7 @@ from recipe.models import Recipe
 from recipe.serializers import RecipeSerializer, RecipeTypeBriefSerializer
 from scale.api.fields import UtcMillisecondDateTimeField, UtcMilliseconds
 from scale.api.filters import PG_BIGINT_MAX
+from scale.codegen import define, identifier
 from scale.prepared import PreparedValuesQuery
 from storage.models import ScaleFile
 from storage.serializers import ProductFileSerializer, WorkspaceBriefSerializer
@@ -59,44 +61,61 @@ class _NestedRows:
         self._queryset = queryset
         self._shape = shape
         # Both made on first use: serializers are introspected once the apps are ready.
-        self._layout: tuple = ()  # (path, parent path, attribute, fields, start, end) per object
         self._query: PreparedValuesQuery | None = None
-
-    def _prepare(self) -> tuple[tuple, PreparedValuesQuery]:
-        if self._query is None:
-            layout = []
-            columns: list[str | UtcMilliseconds] = []
-            for path, serializer, extra in self._shape:
-                read = _columns(serializer) | dict.fromkeys(extra, False)
-                parent, _, attribute = path.rpartition("__") if path else (None, None, None)
-                # The object's values are row[start:end].
-                start, end = len(columns), len(columns) + len(read)
-                layout.append((path, parent or None, attribute, tuple(read), start, end))
-                for column, is_datetime in read.items():
-                    column = column if path is None else f"{path}__{column}"
-                    columns.append(UtcMilliseconds(column) if is_datetime else column)
-            queryset = self._queryset
-            self._query = PreparedValuesQuery(lambda values: queryset(values).values_list(*columns))
-            self._layout = tuple(layout)
-        return self._layout, self._query
+        self._build: Callable[[list[tuple]], list[SimpleNamespace]] | None = None
 
     def rows(self, values: Collection) -> list[SimpleNamespace]:
-        layout, query = self._prepare()
-        found = []
-        for row in query.rows(values):
-            objects: dict[str | None, SimpleNamespace | None] = {}
-            for path, parent, attribute, fields, start, end in layout:
-                # A plain object with the fields as attributes: what a serializer reads.
-                made = (
-                    None
-                    if row[start] is None
-                    else SimpleNamespace(**dict(zip(fields, row[start:end], strict=True)))
-                )
-                objects[path] = made
-                if path is not None and objects[parent] is not None:
-                    setattr(objects[parent], attribute, made)
-            found.append(objects[None])
-        return found
+        if self._query is None:
+            self._prepare()
+        return self._build(self._query.rows(values))
+
+    def _prepare(self) -> None:
+        layout = []  # (path, parent path, attribute, fields, first column) per object
+        columns: list[str | UtcMilliseconds] = []
+        for path, serializer, extra in self._shape:
+            read = _columns(serializer) | dict.fromkeys(extra, False)
+            parent, _, attribute = path.rpartition("__") if path else (None, None, None)
+            layout.append((path, parent or None, attribute, tuple(read), len(columns)))
+            for column, is_datetime in read.items():
+                column = column if path is None else f"{path}__{column}"
+                columns.append(UtcMilliseconds(column) if is_datetime else column)
+        queryset = self._queryset
+        root = self._shape[0][1]
+        self._build = _row_builder(layout, name=f"rows for {root.__module__}.{root.__qualname__}")
+        self._query = PreparedValuesQuery(lambda values: queryset(values).values_list(*columns))
+
+
+def _row_builder(
+    layout: list[tuple], *, name: str
+) -> Callable[[list[tuple]], list[SimpleNamespace]]:
+    """``build(rows)``: each fetched row as its nested objects, written out for ``layout``.
+
+    For ``_LIST_ROWS`` the loop's body reads ``o0 = SimpleNamespace(id=r[0], status=r[1],
+    ...)``, ``o1 = None if r[26] is None else SimpleNamespace(id=r[26], ...)``,
+    ``o0.event = o1``: a third of the time of looping over the layout for every row.
+    """
+    names = {path: f"o{number}" for number, (path, *_) in enumerate(layout)}
+    lines = []
+    for path, parent, attribute, fields, first in layout:
+        arguments = ", ".join(
+            f"{identifier(field)}=r[{first + offset}]" for offset, field in enumerate(fields)
+        )
+        if path is None:
+            lines.append(f"o0 = SimpleNamespace({arguments})")
+            continue
+        made = f"SimpleNamespace({arguments})"
+        lines.append(f"{names[path]} = None if r[{first}] is None else {made}")
+        assignment = f"{names[parent]}.{identifier(attribute)} = {names[path]}"
+        if parent is None:
+            lines.append(assignment)
+        else:  # the parent may be a LEFT JOIN's miss
+            lines.append(f"if {names[parent]} is not None: {assignment}")
+    body = "".join(f"        {line}\n" for line in lines)
+    source = (
+        "def build(rows):\n    found = []\n    for r in rows:\n"
+        f"{body}        found.append(o0)\n    return found\n"
+    )
+    return define(source, filename=f"<{name}>", namespace={"SimpleNamespace": SimpleNamespace})
 
 
 def _columns(serializer_class: type[serializers.Serializer]) -> dict[str, bool]:
@@ -200,16 +219,16 @@ def job_page(ids: Collection[int]) -> dict[int, SimpleNamespace]:
     rendered once by the serializer); joining them into every row made PostgreSQL send,
     and psycopg2 parse, the same job type a thousand times for a 1000-row page.
     """
-    rows = {row.id: row for row in _LIST_ROWS.rows(ids)}
+    rows = _LIST_ROWS.rows(ids)
     for name, query in _BRIEF_RELATIONS:
-        id_attribute = f"{name}_id"
-        wanted = {getattr(row, id_attribute) for row in rows.values()} - {None}
+        related_id = attrgetter(f"{name}_id")
+        wanted = set(map(related_id, rows)) - {None}
         found = {}
         if wanted:  # no query for a page without errors
             found = {related.id: related for related in query.rows(wanted)}
-        for row in rows.values():
-            setattr(row, name, found.get(getattr(row, id_attribute)))
-    return rows
+        for row in rows:
+            setattr(row, name, found.get(related_id(row)))
+    return {row.id: row for row in rows}
 
 
 def job_update_page(ids: Collection[int]) -> dict[int, SimpleNamespace]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import keyword
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +9,7 @@ from django.db import models
 from rest_framework import serializers
 
 from scale.api.fields import UtcMillisecondDateTimeField, format_datetime
+from scale.codegen import define, identifier
 
 # Fields whose DRF to_representation returns a database value of the right type as it
 # is: for them the compiled function reads the attribute and nothing more.
@@ -49,10 +49,10 @@ def _expression(field: serializers.Field, namespace: dict[str, Any]) -> str:
         return name
 
     if isinstance(field, serializers.SerializerMethodField):
-        return f"s.{_identifier(field.method_name)}(i)"
+        return f"s.{identifier(field.method_name)}(i)"
     if field.source == "*":
         raise TypeError(f"{field!r}: source='*' is not supported by ScaleModelSerializer")
-    value = "i." + ".".join(_identifier(attribute) for attribute in field.source_attrs)
+    value = "i." + ".".join(identifier(attribute) for attribute in field.source_attrs)
     if isinstance(field, UtcMillisecondDateTimeField):
         return f"{bind(format_datetime)}({value})"
     if isinstance(field, IdObjectField):
@@ -68,12 +68,6 @@ def _expression(field: serializers.Field, namespace: dict[str, Any]) -> str:
     if isinstance(field, serializers.BaseSerializer):
         raise TypeError(f"{field!r}: nest a ScaleModelSerializer")
     return f"(None if (v := {value}) is None else {bind(field.to_representation)}(v))"
-
-
-def _identifier(name: str) -> str:
-    if not name.isidentifier() or keyword.iskeyword(name):
-        raise TypeError(f"ScaleModelSerializer reads attributes by name, and {name!r} is not one")
-    return name
 
 
 def _as_list(items) -> list:
@@ -93,8 +87,7 @@ def _compile(serializer_class: type[ScaleModelSerializer]) -> Callable[..., dict
     )
     source = f"def to_representation(s, i):\n    return {{\n{items}    }}\n"
     filename = f"<{serializer_class.__module__}.{serializer_class.__qualname__}>"
-    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - source built above
-    return namespace["to_representation"]
+    return define(source, filename=filename, namespace=namespace)
 
 
 class ScaleModelSerializer(serializers.ModelSerializer):
@@ -113,6 +106,11 @@ class ScaleModelSerializer(serializers.ModelSerializer):
         models.DateTimeField: UtcMillisecondDateTimeField,
     }
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._children: dict[type, ScaleModelSerializer] = {}  # render's
+        self._shared: dict[tuple[type, int], tuple[Any, Any]] = {}  # render_shared's
+
     @classmethod
     def _compiled(cls) -> Callable[..., dict[str, Any]]:
         compiled = cls.__dict__.get("_compiled_to_representation")
@@ -129,10 +127,9 @@ class ScaleModelSerializer(serializers.ModelSerializer):
         The child shares this serializer's context and is made once per parent: one
         instance serves every row of a page.
         """
-        children = self.__dict__.setdefault("_children", {})
-        child = children.get(serializer_class)
+        child = self._children.get(serializer_class)
         if child is None:
-            child = children[serializer_class] = serializer_class(context=self.context)
+            child = self._children[serializer_class] = serializer_class(context=self.context)
         if isinstance(instance, list | tuple):
             return [child.to_representation(item) for item in instance]
         return child.to_representation(instance)
@@ -144,9 +141,8 @@ class ScaleModelSerializer(serializers.ModelSerializer):
         Rows then hold the same dict, which is only read afterwards (by the renderer).
         The cache keeps the instance itself too, so that its ``id()`` cannot be reused.
         """
-        cache = self.__dict__.setdefault("_shared", {})
         key = (serializer_class, id(instance))
-        hit = cache.get(key)
+        hit = self._shared.get(key)
         if hit is None:
-            hit = cache[key] = (instance, self.render(serializer_class, instance))
+            hit = self._shared[key] = (instance, self.render(serializer_class, instance))
         return hit[1]

@@ -75,7 +75,7 @@ def test_compiled_source_reads_each_field_in_one_expression():
     ("declared", "message"),
     [
         (serializers.CharField(source="*"), "source='\\*' is not supported"),
-        (serializers.CharField(source="class"), "'class' is not one"),
+        (serializers.CharField(source="class"), "'class' is not an identifier"),
         (serializers.ListField(source="data", child=serializers.CharField()), None),
     ],
 )

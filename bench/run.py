@@ -442,10 +442,18 @@ def main() -> int:
             say(f"- PATCH cancel: p50 {cancel['p50']:.1f} ms, p95 {cancel['p95']:.1f}, "
                 f"p99 {cancel['p99']:.1f}; cancel/details p50 = "
                 f"{cancel['p50'] / details['p50']:.2f} (target ≤ 3)")
-            page_1000 = results["/jobs/ page_size=1000"][0]["p50"]
-            page_100 = results["/jobs/ default"][0]["p50"]
-            say(f"- 1000-row page / 100-row page p50 = {page_1000 / page_100:.2f} (target ≤ 5)")
-            mixed_paths = [r.path for r in reads(values)]
+            paths = {read.name: read.path for read in reads(values)}
+            page_1000, page_100 = (
+                percentiles(times)["p50"]
+                for times in time_calls(
+                    api_call(port, paths["/jobs/ page_size=1000"]),
+                    api_call(port, paths["/jobs/ default"]),
+                    count=REQUESTS,
+                )
+            )
+            say(f"- 1000-row page / 100-row page p50 = {page_1000:.1f} / {page_100:.1f} ms = "
+                f"{page_1000 / page_100:.2f}, the two taking turns (target ≤ 5)")
+            mixed_paths = list(paths.values())
             rate, ok, errors = mixed_load(port, mixed_paths)
             say(f"- mixed reads, 8 concurrent clients, {MIXED_SECONDS:.0f} s: "
                 f"{rate:.1f} requests/s, {ok} answered 200, {errors} errors")
@@ -453,8 +461,9 @@ def main() -> int:
         small_name, _ = prepare_database(server, BENCH_SMALL_JOBS)
         with gunicorn(server.url(small_name)) as port:
             small = measure_api(port, "/jobs/")
+        large = results["/jobs/ default"][0]["p50"]
         say(f"- /jobs/ 100-row page p50: {small['p50']:.1f} ms on {BENCH_SMALL_JOBS:,} jobs, "
-            f"{page_100:.1f} ms on {BENCH_JOBS:,}: ratio {page_100 / small['p50']:.2f} "
+            f"{large:.1f} ms on {BENCH_JOBS:,}: ratio {large / small['p50']:.2f} "
             f"(target ≤ 1.3)")
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)

@@ -132,16 +132,19 @@ def test_executions_rows_carry_the_newest_execution(api_client, rich_job):
     assert rows[1]["latest_job_exe"] is None
 
 
-def test_newest_execution_is_chosen_by_created_then_id(api_client):
-    job = factories.JobFactory()
+def _executions_with_a_tie(job: Job) -> tuple[list[JobExecution], JobExecution]:
+    """Two executions created at the same moment, then one inserted last but created a
+    year earlier: ordered by created, then id, the last-inserted is the oldest."""
     same_time = [factories.JobExecutionFactory(job=job) for _ in range(2)]
     older = factories.JobExecutionFactory(job=job)
-    # The last-inserted execution is the oldest by created; of the two with equal created,
-    # the greater id wins.
-    from job_exe.models import JobExecution
-
     JobExecution.objects.filter(pk__in=[e.pk for e in same_time]).update(created=T0)
     JobExecution.objects.filter(pk=older.pk).update(created=T0.replace(year=2014))
+    return same_time, older
+
+
+def test_newest_execution_is_chosen_by_created_then_id(api_client):
+    # Of the two with equal created, the greater id wins.
+    same_time, _ = _executions_with_a_tie(factories.JobFactory())
     row = _get(api_client, "/jobs/executions/")["results"][0]
     assert row["latest_job_exe"]["id"] == same_time[1].id
 
@@ -202,10 +205,7 @@ def test_details_recipes_and_executions(api_client, rich_job):
 
 def test_details_order_executions_by_created_then_id_newest_first(api_client):
     job = factories.JobFactory()
-    same_time = [factories.JobExecutionFactory(job=job) for _ in range(2)]
-    older = factories.JobExecutionFactory(job=job)
-    JobExecution.objects.filter(pk__in=[e.pk for e in same_time]).update(created=T0)
-    JobExecution.objects.filter(pk=older.pk).update(created=T0.replace(year=2014))
+    same_time, older = _executions_with_a_tie(job)
     body = _get(api_client, f"/jobs/{job.id}/")
     assert [e["id"] for e in body["job_exes"]] == [same_time[1].id, same_time[0].id, older.id]
 

@@ -37,7 +37,11 @@ from scale.api.filters import PG_BIGINT_MAX
 from scale.codegen import define, identifier
 from scale.prepared import PreparedValuesQuery
 from storage.models import ScaleFile
-from storage.serializers import ProductFileSerializer, WorkspaceBriefSerializer
+from storage.serializers import (
+    ProductFileSerializer,
+    ScaleFileSerializer,
+    WorkspaceBriefSerializer,
+)
 from trigger.serializers import (
     TriggerEventBriefSerializer,
     TriggerEventSerializer,
@@ -50,8 +54,9 @@ class _NestedRows:
 
     ``shape`` is ``(path, serializer class, extra columns)`` triples: the root (path
     None) first, each nested object after its parent (``event__rule`` after ``event``).
-    Each object gets the columns its serializer reads (``_columns``) and the extra ones
-    (what a method field or the selector reads); all are read by one query, compiled
+    Each object gets the columns its serializer reads (``_columns``; none but its id for
+    a root that no serializer shows, such as a link) and the extra ones (what a method
+    field or the selector reads); all are read by one query, compiled
     once per process. A nested object whose id is NULL (a LEFT JOIN's miss) is None.
     Datetimes arrive as the API's text (``UtcMilliseconds``), which the serializers pass
     on as they are.
@@ -80,8 +85,8 @@ class _NestedRows:
                 column = column if path is None else f"{path}__{column}"
                 columns.append(UtcMilliseconds(column) if is_datetime else column)
         queryset = self._queryset
-        root = self._shape[0][1]
-        self._build = _row_builder(layout, name=f"rows for {root.__module__}.{root.__qualname__}")
+        model = queryset([]).model
+        self._build = _row_builder(layout, name=f"rows of {model._meta.label}")
         self._query = PreparedValuesQuery(lambda values: queryset(values).values_list(*columns))
 
 
@@ -118,12 +123,14 @@ def _row_builder(
     return define(source, filename=f"<{name}>", namespace={"SimpleNamespace": SimpleNamespace})
 
 
-def _columns(serializer_class: type[serializers.Serializer]) -> dict[str, bool]:
+def _columns(serializer_class: type[serializers.Serializer] | None) -> dict[str, bool]:
     """The columns a serializer reads itself, id first, each with whether it is a datetime
     (which PostgreSQL formats, ``UtcMilliseconds``): not its nested serializers (the
     shape joins those), nor its method fields (the selector adds their values, or the
     shape's extra columns what they read)."""
     columns = {"id": False}
+    if serializer_class is None:  # a row no serializer shows (a link): its extras only
+        return columns
     for field in serializer_class()._readable_fields:
         if isinstance(field, serializers.BaseSerializer | serializers.SerializerMethodField):
             continue
@@ -185,6 +192,15 @@ _FILES = _NestedRows(
         ("workspace", WorkspaceBriefSerializer, ("base_url",)),
     ),
 )
+# The input files of a page's jobs, through their links, in the order they were linked.
+_INPUT_FILES = _NestedRows(
+    lambda job_ids: JobInputFile.objects.filter(job_id__any_of=job_ids).order_by("id"),
+    (
+        (None, None, ("job_id", "input_file_id")),
+        ("input_file", ScaleFileSerializer, ("data_type", "file_path")),
+        ("input_file__workspace", WorkspaceBriefSerializer, ("base_url",)),
+    ),
+)
 # A job is in a recipe at most once (unique recipe and job), so no duplicates.
 _RECIPES_OLDEST_FIRST = _NestedRows(
     lambda job_ids: Recipe.objects.filter(recipe_jobs__job_id__any_of=job_ids).order_by(
@@ -233,17 +249,13 @@ def job_page(ids: Collection[int]) -> dict[int, SimpleNamespace]:
 
 def job_update_page(ids: Collection[int]) -> dict[int, SimpleNamespace]:
     """The rows of a ``/jobs/updates/`` page: ``job_page`` plus each job's input files
-    (``input_files``, each file once, in the order they were linked), in one more query."""
+    (``input_files``, each file once, in the order they were linked), in one more query
+    that reads plain values as ``job_page`` does."""
     rows = job_page(ids)
     for row in rows.values():
         row.input_files = []
-    links = (
-        JobInputFile.objects.filter(job_id__in=ids)
-        .select_related("input_file", "input_file__workspace")
-        .order_by("id")
-    )
     seen: set[tuple[int, int]] = set()
-    for link in links:
+    for link in _INPUT_FILES.rows(ids):
         row = rows.get(link.job_id)  # None: the job was deleted since its row was read
         if row is not None and (link.job_id, link.input_file_id) not in seen:
             seen.add((link.job_id, link.input_file_id))

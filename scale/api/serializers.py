@@ -60,7 +60,7 @@ def _expression(field: serializers.Field, namespace: dict[str, Any]) -> str:
     if isinstance(field, serializers.ListSerializer) and isinstance(
         field.child, ScaleModelSerializer
     ):
-        return f"s.render({bind(type(field.child))}, {bind(_as_list)}({value}))"
+        return f"s.render({bind(type(field.child))}, list({value}))"
     if isinstance(field, ScaleModelSerializer):
         return f"(None if (v := {value}) is None else s.render_shared({bind(type(field))}, v))"
     if isinstance(field, _PASS_THROUGH) and not getattr(field, "binary", False):
@@ -68,10 +68,6 @@ def _expression(field: serializers.Field, namespace: dict[str, Any]) -> str:
     if isinstance(field, serializers.BaseSerializer):
         raise TypeError(f"{field!r}: nest a ScaleModelSerializer")
     return f"(None if (v := {value}) is None else {bind(field.to_representation)}(v))"
-
-
-def _as_list(items) -> list:
-    return list(items.all() if isinstance(items, models.Manager) else items)
 
 
 def _compile(serializer_class: type[ScaleModelSerializer]) -> Callable[..., dict[str, Any]]:

@@ -9,7 +9,7 @@ here tolerates missing or ill-typed parts instead of failing the request.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 FILE_TYPES = ("file", "files")
@@ -33,27 +33,23 @@ def _ids_of(entry: Mapping) -> list[int]:
     return [i for i in ids if isinstance(i, int) and not isinstance(i, bool)]
 
 
-def referenced_file_ids(*documents: Any) -> set[int]:
-    """Every file id that job data (input_data) or results (output_data) reference."""
+def referenced_file_ids(*documents: Any, within: int) -> set[int]:
+    """Every file id from 1 to ``within`` that job data (input_data) or results
+    (output_data) reference: the JSON comes from outside, and an id beyond the database's
+    range would fail the query that looks it up."""
     ids: set[int] = set()
     for document in documents:
         for key in ("input_data", "output_data"):
             for entry in _entries(document, key):
-                ids.update(_ids_of(entry))
+                ids.update(i for i in _ids_of(entry) if 0 < i <= within)
     return ids
 
 
-def merge_with_interface(
-    *,
-    declared: Iterable[Mapping],
-    values: Iterable[Mapping],
-    files: Mapping[int, Any],
-    render_file: Callable[[Any], dict],
-) -> list[dict]:
+def _merge(*, declared: Iterable[Mapping], values: Iterable[Mapping], files: Mapping[int, Any]):
     """Every declared input (or output), in interface order, with its value.
 
-    ``property`` values are given as they are; ``file`` values as one rendered file (null
-    when absent or unknown), ``files`` values as a list of rendered files.
+    ``property`` values are given as they are; ``file`` values as one file of ``files``
+    (id → the file as rendered; null when absent or unknown), ``files`` values as a list.
     """
     by_name = {entry["name"]: entry for entry in values}
     merged = []
@@ -61,7 +57,7 @@ def merge_with_interface(
         name, kind = item["name"], item.get("type")
         entry = by_name.get(name)
         if kind in FILE_TYPES:
-            found = [render_file(files[i]) for i in _ids_of(entry or {}) if i in files]
+            found = [files[i] for i in _ids_of(entry or {}) if i in files]
             value: Any = found if kind == "files" else (found[0] if found else None)
         else:
             value = entry.get("value") if entry is not None else None
@@ -69,17 +65,13 @@ def merge_with_interface(
     return merged
 
 
-def declared_inputs(interface: Any) -> list[dict]:
-    return _entries(interface, "input_data")
+def job_inputs(*, interface: Any, data: Any, files: Mapping[int, Any]) -> list[dict]:
+    """``inputs`` of a job's details: the interface's inputs with the data's values."""
+    return _merge(declared=_entries(interface, "input_data"), values=_entries(data, "input_data"),
+                  files=files)
 
 
-def declared_outputs(interface: Any) -> list[dict]:
-    return _entries(interface, "output_data")
-
-
-def data_inputs(data: Any) -> list[dict]:
-    return _entries(data, "input_data")
-
-
-def result_outputs(results: Any) -> list[dict]:
-    return _entries(results, "output_data")
+def job_outputs(*, interface: Any, results: Any, files: Mapping[int, Any]) -> list[dict]:
+    """``outputs`` of a job's details: the interface's outputs with the results' files."""
+    return _merge(declared=_entries(interface, "output_data"),
+                  values=_entries(results, "output_data"), files=files)

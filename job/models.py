@@ -191,7 +191,10 @@ class JobCount(models.Model):
 class JobInputFile(models.Model):
     """One file that a job's data references (one row per file id, under its input name)."""
 
-    job = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="input_file_links")
+    # job leads job_input_file_job_file_uniq, which serves as its FK index.
+    job = models.ForeignKey(
+        Job, on_delete=models.PROTECT, related_name="input_file_links", db_index=False
+    )
     input_file = models.ForeignKey(
         "storage.ScaleFile", on_delete=models.PROTECT, related_name="job_input_links"
     )
@@ -200,6 +203,11 @@ class JobInputFile(models.Model):
     class Meta:
         db_table = "job_input_file"
         ordering = ["job_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job", "input_file"], name="job_input_file_job_file_uniq"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"job {self.job_id} input {self.job_input}: file {self.input_file_id}"

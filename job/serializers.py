@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from error.serializers import ErrorBriefSerializer, ErrorSerializer
-from job.interfaces import (
-    data_inputs,
-    declared_inputs,
-    declared_outputs,
-    merge_with_interface,
-    result_outputs,
-)
+from job.interfaces import job_inputs, job_outputs, referenced_file_ids
 from job.models import Job, JobType, JobTypeRevision
+from job_exe.models import JobExecution
 from job_exe.serializers import JobExecutionSerializer
+from recipe.models import Recipe
 from recipe.serializers import RecipeSerializer
-from scale.api.serializers import IdObjectField, ScaleModelSerializer
+from scale.api.filters import PG_BIGINT_MAX
+from scale.api.serializers import IdObjectField, ScaleSerializer
+from storage.models import ScaleFile
 from storage.serializers import ProductFileSerializer, ScaleFileSerializer
 from trigger.serializers import TriggerEventBriefSerializer, TriggerEventSerializer
 
@@ -94,7 +93,7 @@ class InterfaceValueField(serializers.JSONField):
 
 
 class JobInterfaceValueSerializer(serializers.Serializer):
-    """One entry of ``inputs``/``outputs`` (``job.interfaces.merge_with_interface``).
+    """One entry of ``inputs``/``outputs`` (``job.interfaces.job_inputs``, ``job_outputs``).
 
     Describes the shape for the OpenAPI schema; the entries are built as plain dicts.
     """
@@ -106,19 +105,19 @@ class JobInterfaceValueSerializer(serializers.Serializer):
     value = InterfaceValueField()
 
 
-class JobTypeBriefSerializer(ScaleModelSerializer):
+class JobTypeBriefSerializer(ScaleSerializer):
     class Meta:
         model = JobType
         fields = JOB_TYPE_BRIEF_FIELDS
 
 
-class JobTypeSerializer(ScaleModelSerializer):
+class JobTypeSerializer(ScaleSerializer):
     class Meta:
         model = JobType
         fields = JOB_TYPE_FIELDS
 
 
-class JobTypeRevisionBriefSerializer(ScaleModelSerializer):
+class JobTypeRevisionBriefSerializer(ScaleSerializer):
     job_type = IdObjectField(source="job_type_id")
 
     class Meta:
@@ -126,7 +125,7 @@ class JobTypeRevisionBriefSerializer(ScaleModelSerializer):
         fields = ("id", "job_type", "revision_num")
 
 
-class JobTypeRevisionSerializer(ScaleModelSerializer):
+class JobTypeRevisionSerializer(ScaleSerializer):
     job_type = IdObjectField(source="job_type_id")
 
     class Meta:
@@ -134,9 +133,24 @@ class JobTypeRevisionSerializer(ScaleModelSerializer):
         fields = ("id", "job_type", "revision_num", "interface", "created")
 
 
-class JobSerializer(ScaleModelSerializer):
-    """A row of ``/jobs/``: a row of ``selectors.job_page`` (the model's attribute names,
-    plain values) or a Job with those relations loaded."""
+def newest_executions(job) -> QuerySet[JobExecution]:
+    """A job's executions, newest first (greatest created, then id)."""
+    return JobExecution.objects.filter(job=job).order_by("-created", "-id")
+
+
+def input_files(job) -> QuerySet[ScaleFile]:
+    """The files a job used as input, in the order they were linked (each once: a job
+    links a file once, ``job_input_file_job_file_uniq``)."""
+    return ScaleFile.objects.filter(job_input_links__job=job).order_by("job_input_links__id")
+
+
+def job_recipes(job) -> QuerySet[Recipe]:
+    """The recipes a job is part of, oldest first (a job is in a recipe at most once)."""
+    return Recipe.objects.filter(recipe_jobs__job=job).order_by("created", "id")
+
+
+class JobSerializer(ScaleSerializer):
+    """A row of ``/jobs/``: the job with its brief nested objects."""
 
     job_type = JobTypeBriefSerializer(read_only=True)
     job_type_rev = JobTypeRevisionBriefSerializer(read_only=True)
@@ -151,47 +165,39 @@ class JobSerializer(ScaleModelSerializer):
 class JobUpdateSerializer(JobSerializer):
     """A row of ``/jobs/updates/``: the job and the files it used as input."""
 
-    input_files = serializers.SerializerMethodField()
+    input_files = ScaleFileSerializer(many=True, read_only=True, rows=input_files)
 
     class Meta(JobSerializer.Meta):
         fields = (*JOB_ROW_FIELDS, "input_files")
-
-    @extend_schema_field(ScaleFileSerializer(many=True))
-    def get_input_files(self, job) -> list[dict]:
-        return self.render(ScaleFileSerializer, job.input_files)  # job_update_page
 
 
 class JobWithLatestExecutionSerializer(JobSerializer):
     """A row of ``/jobs/executions/``: the job and its newest execution (or null)."""
 
-    latest_job_exe = serializers.SerializerMethodField()
+    latest_job_exe = JobExecutionSerializer(
+        read_only=True, allow_null=True, rows=newest_executions
+    )
 
     class Meta(JobSerializer.Meta):
         fields = (*JOB_ROW_FIELDS, "latest_job_exe")
 
-    @extend_schema_field(JobExecutionSerializer(allow_null=True))
-    def get_latest_job_exe(self, job) -> dict | None:
-        latest = job.latest_job_exe  # job_execution_page
-        return None if latest is None else self.render(JobExecutionSerializer, latest)
 
+class JobDetailsSerializer(ScaleSerializer):
+    """``/jobs/{id}/``: full nested objects, recipes, executions, inputs and outputs.
 
-class JobDetailsSerializer(ScaleModelSerializer):
-    """``/jobs/{id}/``: full nested objects, executions, recipes, inputs and outputs.
-
-    Renders what ``job.selectors.job_details_get`` loads: plain objects with the models'
-    attribute names, the executions and recipes on the job. The files that inputs and
-    outputs show come from the ``files`` context entry (id → plain file with its
-    workspace), loaded by ``job.selectors.job_files`` in one query.
+    ``inputs`` and ``outputs`` merge the revision's interface with the job's data and
+    results (``job.interfaces``); they are the only fields computed in Python
+    (``job.selectors.job_details``), the rest is rendered by PostgreSQL.
     """
+
+    PYTHON_FIELDS = ("inputs", "outputs")
 
     job_type = JobTypeSerializer(read_only=True)
     job_type_rev = JobTypeRevisionSerializer(read_only=True)
     event = TriggerEventSerializer(read_only=True)
     error = ErrorSerializer(read_only=True, allow_null=True)
-    recipes = serializers.SerializerMethodField()
-    job_exes = JobExecutionSerializer(
-        many=True, read_only=True, source="job_exes_newest_first"
-    )
+    recipes = RecipeSerializer(many=True, read_only=True, rows=job_recipes)
+    job_exes = JobExecutionSerializer(many=True, read_only=True, rows=newest_executions)
     inputs = serializers.SerializerMethodField()
     outputs = serializers.SerializerMethodField()
 
@@ -207,27 +213,21 @@ class JobDetailsSerializer(ScaleModelSerializer):
             "outputs",
         )
 
-    @extend_schema_field(RecipeSerializer(many=True))
-    def get_recipes(self, job) -> list[dict]:
-        return self.render(RecipeSerializer, job.recipes_oldest_first)
+    @extend_schema_field(JobInterfaceValueSerializer(many=True))
+    def get_inputs(self, job: Job) -> list[dict]:
+        files = self._files(job, ScaleFileSerializer)
+        return job_inputs(interface=job.job_type_rev.interface, data=job.data, files=files)
 
     @extend_schema_field(JobInterfaceValueSerializer(many=True))
-    def get_inputs(self, job) -> list[dict]:
-        return merge_with_interface(
-            declared=declared_inputs(job.job_type_rev.interface),
-            values=data_inputs(job.data),
-            files=self.context["files"],
-            render_file=lambda f: self.render(ScaleFileSerializer, f),
-        )
+    def get_outputs(self, job: Job) -> list[dict]:
+        files = self._files(job, ProductFileSerializer)
+        return job_outputs(interface=job.job_type_rev.interface, results=job.results, files=files)
 
-    @extend_schema_field(JobInterfaceValueSerializer(many=True))
-    def get_outputs(self, job) -> list[dict]:
-        return merge_with_interface(
-            declared=declared_outputs(job.job_type_rev.interface),
-            values=result_outputs(job.results),
-            files=self.context["files"],
-            render_file=lambda f: self.render(ProductFileSerializer, f),
-        )
+    @staticmethod
+    def _files(job: Job, serializer_class) -> dict[int, dict]:
+        ids = referenced_file_ids(job.data, job.results, within=PG_BIGINT_MAX)
+        found = ScaleFile.objects.filter(pk__in=ids).select_related("workspace")
+        return {f.pk: serializer_class(f).data for f in found}
 
 
 class JobCancelRequestSerializer(serializers.Serializer):

@@ -1,8 +1,8 @@
 from job_exe.models import JobExecution
-from scale.api.serializers import IdObjectField, ScaleModelSerializer
+from scale.api.serializers import IdObjectField, ScaleSerializer
 
-# The execution's own columns in its shape; selectors read what the serializer reads
-# (job.selectors._columns), so never stdout/stderr.
+# The execution's own columns in its shape: PostgreSQL renders what the serializer
+# declares (scale.api.rendering), so never stdout/stderr.
 JOB_EXE_FIELDS = (
     "id",
     "status",
@@ -24,7 +24,7 @@ JOB_EXE_FIELDS = (
     "last_modified",
 )
 
-class JobExecutionSerializer(ScaleModelSerializer):
+class JobExecutionSerializer(ScaleSerializer):
     job = IdObjectField(source="job_id")
     node = IdObjectField(source="node_id", allow_null=True)
     error = IdObjectField(source="error_id", allow_null=True)

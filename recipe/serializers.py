@@ -1,15 +1,15 @@
 from recipe.models import Recipe, RecipeType
-from scale.api.serializers import ScaleModelSerializer
+from scale.api.serializers import ScaleSerializer
 from trigger.serializers import TriggerEventBriefSerializer
 
 
-class RecipeTypeBriefSerializer(ScaleModelSerializer):
+class RecipeTypeBriefSerializer(ScaleSerializer):
     class Meta:
         model = RecipeType
         fields = ("id", "name", "version", "title", "description")
 
 
-class RecipeSerializer(ScaleModelSerializer):
+class RecipeSerializer(ScaleSerializer):
     recipe_type = RecipeTypeBriefSerializer(read_only=True)
     event = TriggerEventBriefSerializer(read_only=True)
 

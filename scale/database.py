@@ -9,7 +9,6 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 _POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
-_SESSION_OPTIONS = "-c plan_cache_mode=force_generic_plan"
 
 
 def database_settings(*, url: str | None, var_dir: Path, test_name: str | None) -> dict:
@@ -30,12 +29,6 @@ def database_settings(*, url: str | None, var_dir: Path, test_name: str | None) 
     # Persistent connections: a request should not pay for a new backend process.
     settings["CONN_MAX_AGE"] = 600
     settings["CONN_HEALTH_CHECKS"] = True
-    # The prepared statements of scale.prepared look rows up by an array of ids: one plan
-    # serves every array, and planning each EXECUTE again (PostgreSQL's default, when it
-    # cannot tell how many ids come) took longer than running it. The setting touches
-    # nothing but prepared statements (and PL/pgSQL's, such as the job_count triggers').
-    options = settings.setdefault("OPTIONS", {})
-    options["options"] = f"{options.get('options', '')} {_SESSION_OPTIONS}".strip()
     if test_name:
         settings["TEST"] = {"NAME": test_name}
     return settings

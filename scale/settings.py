@@ -116,9 +116,6 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Django's model backend, reading a user's permissions in one prepared query.
-AUTHENTICATION_BACKENDS = ["scale.auth_backends.ModelBackend"]
-
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -147,7 +144,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["scale.api.permissions.ReadOpenWriteByModelPermission"],
-    "DEFAULT_FILTER_BACKENDS": ["scale.api.filters.FilterBackend"],
+    # What the schema reads each endpoint's query parameters from (its filterset_class);
+    # the requests themselves are filtered by scale.api.views.ReadOnlyViewSet.
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "scale.api.pagination.StrictPageNumberPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "scale.api.errors.exception_handler",

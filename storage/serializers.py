@@ -1,36 +1,76 @@
+from django.db.models import Case, Func, TextField, Value, When
+from django.db.models.functions import Concat
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from scale.api.serializers import IdObjectField, ScaleModelSerializer
+from scale.api.rendering import Ref
+from scale.api.serializers import IdObjectField, ScaleSerializer
 from storage.models import ScaleFile, Workspace
 
 
-class WorkspaceBriefSerializer(ScaleModelSerializer):
+class WorkspaceBriefSerializer(ScaleSerializer):
     class Meta:
         model = Workspace
         fields = ("id", "name")
 
 
-def file_url(scale_file: ScaleFile) -> str:
-    """The workspace's base URL joined with the file path; empty when there is no base URL.
+@extend_schema_field(serializers.ListField(child=serializers.CharField()))
+class DataTypeField(serializers.Field):
+    """``data_type``, stored comma-separated, as a list of its non-empty tags."""
 
-    The selector must have read the workspace's ``base_url`` and the file's ``file_path``.
-    """
-    base_url = scale_file.workspace.base_url
-    if not base_url:
-        return ""
-    return f"{base_url.rstrip('/')}/{scale_file.file_path.lstrip('/')}"
+    def __init__(self, **kwargs) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: str) -> list[str]:
+        return [tag for tag in (t.strip() for t in value.split(",")) if tag]
+
+    def json_sql(self, ref: Ref):
+        text = TextField()
+        trimmed = Func(
+            ref(self.source), Value(r"^\s+|\s+$"), Value(""), Value("g"),
+            function="regexp_replace", output_field=text,
+        )
+        tags = Func(trimmed, Value(r"\s*,\s*"), function="regexp_split_to_array",
+                    output_field=text)
+        return Func(tags, Value(""), function="array_remove", output_field=text)
 
 
-class ScaleFileSerializer(ScaleModelSerializer):
+@extend_schema_field(serializers.CharField())
+class FileUrlField(serializers.Field):
+    """The workspace's base URL joined with the file's path; empty without a base URL."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, scale_file: ScaleFile) -> str:
+        base_url = scale_file.workspace.base_url
+        if not base_url:
+            return ""
+        return f"{base_url.rstrip('/')}/{scale_file.file_path.lstrip('/')}"
+
+    def json_sql(self, ref: Ref):
+        base_url = ref("workspace__base_url")
+        text = TextField()
+        joined = Concat(
+            Func(base_url, Value("/"), function="rtrim", output_field=text),
+            Value("/"),
+            Func(ref("file_path"), Value("/"), function="ltrim", output_field=text),
+            output_field=text,
+        )
+        return Case(
+            When(**{f"{base_url.name}__isnull": True}, then=Value("")),
+            When(**{base_url.name: ""}, then=Value("")),
+            default=joined,
+            output_field=text,
+        )
+
+
+class ScaleFileSerializer(ScaleSerializer):
     """A source file, as the contract's "Scale File Details"."""
 
-    # It renders a ScaleFile, or a plain row of job.selectors that has the file's
-    # data_type and file_path and its workspace's base_url too.
-
     workspace = WorkspaceBriefSerializer(read_only=True)
-    data_type = serializers.SerializerMethodField()
-    url = serializers.SerializerMethodField()
+    data_type = DataTypeField()
+    url = FileUrlField()
 
     class Meta:
         model = ScaleFile
@@ -53,14 +93,6 @@ class ScaleFileSerializer(ScaleModelSerializer):
             "meta_data",
             "last_modified",
         )
-
-    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-    def get_data_type(self, scale_file: ScaleFile) -> list[str]:
-        """``data_type`` is stored comma-separated and rendered as a list."""
-        return [tag for tag in (t.strip() for t in scale_file.data_type.split(",")) if tag]
-
-    def get_url(self, scale_file: ScaleFile) -> str:
-        return file_url(scale_file)
 
 
 class ProductFileSerializer(ScaleFileSerializer):

@@ -1,8 +1,8 @@
-from scale.api.serializers import IdObjectField, ScaleModelSerializer
+from scale.api.serializers import IdObjectField, ScaleSerializer
 from trigger.models import TriggerEvent, TriggerRule
 
 
-class TriggerRuleSerializer(ScaleModelSerializer):
+class TriggerRuleSerializer(ScaleSerializer):
     class Meta:
         model = TriggerRule
         fields = (
@@ -17,7 +17,7 @@ class TriggerRuleSerializer(ScaleModelSerializer):
         )
 
 
-class TriggerEventBriefSerializer(ScaleModelSerializer):
+class TriggerEventBriefSerializer(ScaleSerializer):
     rule = IdObjectField(source="rule_id", allow_null=True)
 
     class Meta:
@@ -25,7 +25,7 @@ class TriggerEventBriefSerializer(ScaleModelSerializer):
         fields = ("id", "type", "rule", "occurred")
 
 
-class TriggerEventSerializer(ScaleModelSerializer):
+class TriggerEventSerializer(ScaleSerializer):
     rule = TriggerRuleSerializer(allow_null=True, read_only=True)
 
     class Meta:

@@ -1,9 +1,8 @@
-"""Shared django-filter pieces: repeated-value filters, the time window, ``order``, and
-the filter backend that lets the pagination ask a FilterSet for its count.
+"""Shared django-filter pieces: repeated-value filters, the time window and ``order``.
 
 Every public query parameter is declared under its API name in an app's FilterSet, built
-from these. A bad value makes the FilterSet invalid, and DRF's filter backend turns that
-into a 400 naming the parameter.
+from these. A bad value makes the FilterSet invalid, and the base viewset
+(``scale.api.views.ReadOnlyViewSet``) turns that into a 400 naming the parameter.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ import isodate
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
-from django_filters.rest_framework import DjangoFilterBackend
 
 MAX_REPEATS = 1000
 _SPACE_FOR_PLUS = re.compile(r"^(\S+T[0-9:.,]+) ([0-9]{2}(?::?[0-9]{2})?)$")
@@ -218,16 +216,3 @@ class OrderFilter(django_filters.Filter):
         if not any(term.removeprefix("-") == "id" for term in terms):
             terms.append("id")
         return qs.order_by(*terms)
-
-
-class FilterBackend(DjangoFilterBackend):
-    """django-filter's backend, leaving the bound FilterSet on the view (``view.filterset``).
-
-    The pagination then asks it for the count: a FilterSet with a ``count()`` method may
-    know the number of matching rows without counting them (``None`` when it does not).
-    """
-
-    def get_filterset(self, request, queryset, view):
-        filterset = super().get_filterset(request, queryset, view)
-        view.filterset = filterset
-        return filterset

@@ -7,7 +7,7 @@ end is a 404; page 1 of an empty result is an empty page.
 
 from __future__ import annotations
 
-from django.core.paginator import InvalidPage
+from django.core.paginator import InvalidPage, Paginator
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
@@ -31,6 +31,20 @@ def parse_positive_int(params, name: str, *, default: int, maximum: int | None =
     return value
 
 
+class FilterSetPaginator(Paginator):
+    """Django's paginator over the ids of a validated FilterSet's rows, counted by
+    ``count()``. A subclass may know the count without counting rows: that is an
+    endpoint's count strategy (``job.pagination.JobCountPaginator``)."""
+
+    def __init__(self, filterset, per_page: int) -> None:
+        queryset = filterset.qs
+        # An unordered queryset would let pages overlap or skip rows between requests.
+        if not queryset.ordered:
+            raise AssertionError(f"{filterset!r} pages an unordered queryset")
+        super().__init__(queryset.values_list("pk", flat=True), per_page)
+        self.filterset = filterset
+
+
 class StrictPageNumberPagination(PageNumberPagination):
     page_size = 100
     max_page_size = 1000
@@ -45,16 +59,18 @@ class StrictPageNumberPagination(PageNumberPagination):
             maximum=self.max_page_size,
         )
 
-    def paginate_queryset(self, queryset, request, view=None):
-        # An unordered queryset would let pages overlap or skip rows between requests.
-        if not getattr(queryset, "ordered", True):
-            raise AssertionError(f"{view!r} paginates an unordered queryset")
+    def paginate_filterset(
+        self, filterset, request, *, django_paginator_class: type[FilterSetPaginator]
+    ) -> list:
+        """The ids of the requested page of the FilterSet's rows, in their order.
+
+        The ids are read alone, off the ordering index (an index-only scan), so a deep
+        page skips its offset there instead of joining every skipped row; the caller
+        renders the rows of those ids only.
+        """
         page_size = self.get_page_size(request)
         page_number = parse_positive_int(request.query_params, self.page_query_param, default=1)
-        paginator = self.django_paginator_class(queryset, page_size)
-        known_count = self._known_count(view)
-        if known_count is not None:
-            paginator.count = known_count  # a cached_property: the paginator reads this
+        paginator = django_paginator_class(filterset, page_size)
         try:
             self.page = paginator.page(page_number)
         except InvalidPage as exc:
@@ -62,30 +78,7 @@ class StrictPageNumberPagination(PageNumberPagination):
                 f"page: {page_number} is past the last page ({paginator.num_pages})."
             ) from exc
         self.request = request
-        return self._page_rows(queryset, (page_number - 1) * page_size, page_size, view)
-
-    @staticmethod
-    def _known_count(view) -> int | None:
-        """The count the view's FilterSet knows without counting rows (see FilterBackend)."""
-        count = getattr(getattr(view, "filterset", None), "count", None)
-        return count() if callable(count) else None
-
-    @staticmethod
-    def _page_rows(queryset, offset: int, limit: int, view) -> list:
-        """The page's ids first, then the rows for those ids only, in the page's order.
-
-        The id query reads just the ordering index (an index-only scan), so a deep page
-        skips its offset there instead of joining every skipped row. The rows come from
-        the view's ``load_page(ids)`` (id → row, shaped for its serializer) when it has
-        one, else from the queryset itself.
-        """
-        ids = list(queryset.values_list("pk", flat=True)[offset : offset + limit])
-        load_page = getattr(view, "load_page", None)
-        if load_page is not None:
-            rows = load_page(ids)
-        else:
-            rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
-        return [rows[pk] for pk in ids if pk in rows]
+        return list(self.page.object_list)
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
         """``page`` and ``page_size`` as ``parse_positive_int`` accepts them."""

@@ -1,4 +1,51 @@
+"""The base of every read endpoint: a validated FilterSet, a page of ids, PostgreSQL's JSON.
+
+A list endpoint is a few declarations on ``ReadOnlyViewSet``::
+
+    class JobTypeViewSet(ReadOnlyViewSet):
+        queryset = JobType.objects.order_by("name", "version", "id")  # the default order
+        filterset_class = JobTypeFilterSet        # every query parameter, order included
+        serializer_class = JobTypeSerializer      # the shape of a row
+        django_paginator_class = FilterSetPaginator  # the count strategy
+
+and the pipeline does the rest, the same for every endpoint: the FilterSet validates the
+query (a 400 names the bad parameter), the paginator counts and slices the ordered ids
+(read off the ordering index), and the rows of those ids are rendered by PostgreSQL from
+the serializer (``scale.api.rendering``) and embedded in the page as they come. Every
+answer is read in one snapshot (``read_snapshot``).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import orjson
+from django.db import connection, transaction
+from django.http import Http404
+from django_filters.utils import translate_validation
+from rest_framework import viewsets
 from rest_framework.exceptions import MethodNotAllowed
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from scale.api.filters import PG_BIGINT_MAX
+from scale.api.pagination import FilterSetPaginator
+from scale.api.rendering import json_page, json_text
+
+
+@contextmanager
+def read_snapshot():
+    """A read-only REPEATABLE READ transaction: every statement of an answer sees the same
+    committed state (a count, its page and the page's rows; a job and its files).
+
+    Inside a transaction that is already open (a test's, a caller's), that one decides.
+    """
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
 
 
 class MethodNotAllowedFirstMixin:
@@ -12,3 +59,64 @@ class MethodNotAllowedFirstMixin:
         if getattr(self, request.method.lower(), None) is None:
             raise MethodNotAllowed(request.method)
         super().initial(request, *args, **kwargs)
+
+
+class ReadOnlyViewSet(MethodNotAllowedFirstMixin, viewsets.GenericViewSet):
+    """``list`` and ``retrieve`` of the declared queryset, FilterSet and serializer."""
+
+    http_method_names = ["get", "head", "options"]
+    django_paginator_class = FilterSetPaginator
+    # The path accepts any segment: anything but an id is a 404 with a clear message.
+    lookup_value_regex = "[^/]+"
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        with read_snapshot():
+            filterset = self.get_filterset()
+            ids = self.paginator.paginate_filterset(
+                filterset, request, django_paginator_class=self.django_paginator_class
+            )
+            rows = json_page(self.get_queryset(), self.get_serializer_class(), ids)
+            return self.paginator.get_paginated_response(rows)
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        with read_snapshot():
+            return Response(self.get_object_json())
+
+    def get_filterset(self):
+        """The endpoint's FilterSet bound to the query; invalid values are a 400."""
+        filterset = self.filterset_class(
+            request.query_params if (request := self.request) else None,
+            queryset=self.get_queryset(),
+            request=request,
+        )
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        return filterset
+
+    def get_object_id(self) -> int:
+        """The id in the path; anything but a positive whole number is a 404."""
+        raw = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        # Length first: int() refuses strings of over 4300 digits with a ValueError.
+        too_long = len(raw) > len(str(PG_BIGINT_MAX))
+        if too_long or not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= PG_BIGINT_MAX:
+            raise Http404(
+                f"{self.object_name} {raw} was not found: "
+                f"a {self.object_name} id is a positive whole number."
+            )
+        return int(raw)
+
+    @property
+    def object_name(self) -> str:
+        return str(self.get_queryset().model._meta.verbose_name)
+
+    def get_object_json(self):
+        """The details of the object in the path, rendered by PostgreSQL (a 404 if none)."""
+        object_id = self.get_object_id()
+        text = (
+            self.get_queryset().filter(pk=object_id).values_list(
+                json_text(self.get_serializer_class()), flat=True
+            ).first()
+        )
+        if text is None:
+            raise Http404(f"{self.object_name} {object_id} was not found.")
+        return orjson.Fragment(text)

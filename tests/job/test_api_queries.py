@@ -6,13 +6,16 @@ from django.test.utils import CaptureQueriesContext
 
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+# Without a test transaction around them, the requests run as served: in their own
+# read-only snapshot.
+pytestmark = pytest.mark.django_db(transaction=True)
 
-# count, the page's ids (index-only), the rows for those ids with their events joined,
-# then the page's job types, revisions and errors (one query each); plus one query for
-# what a row adds (input files with their workspaces; the newest execution per job, by
-# DISTINCT ON). The jobs below all have an error: without any, that query is skipped.
-LIST_QUERIES = {"/jobs/": 6, "/jobs/updates/": 7, "/jobs/executions/": 7}
+SNAPSHOT = ["BEGIN", "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"]
+# The snapshot (BEGIN, SET TRANSACTION ... COMMIT); the count (from job_count here: no
+# filter); the page's ids (index-only); then the JSON of those rows, each with its
+# nested objects and what the row adds (input files, the newest execution), built by
+# PostgreSQL in that one statement.
+LIST_QUERIES = {"/jobs/": 6, "/jobs/updates/": 6, "/jobs/executions/": 6}
 
 
 def _job_with_parts(executions: int, files: int, recipes: int):
@@ -45,15 +48,19 @@ def test_list_query_count_does_not_grow_with_rows(api_client, url):
         _job_with_parts(executions=3, files=2, recipes=1)
     many_rows = _queries(api_client, url)
     assert len(one_row) == len(many_rows) == LIST_QUERIES[url]
+    assert one_row[:2] == SNAPSHOT and one_row[-1] == "COMMIT"
 
 
 def test_details_query_count_does_not_grow_with_parts(api_client):
     small = _job_with_parts(executions=1, files=1, recipes=1)
     big = _job_with_parts(executions=4, files=6, recipes=3)
-    # The job with its joined type, revision, event, rule and error; its executions; its
-    # recipes (with type and event joined); the files its data and results reference.
+    # The snapshot (three statements); the job's JSON with its full nested objects,
+    # recipes and executions, built by PostgreSQL; then the files its data and results
+    # reference, as inputs and outputs show them.
     for job in (small, big):
-        assert len(_queries(api_client, f"/jobs/{job.id}/")) == 4
+        queries = _queries(api_client, f"/jobs/{job.id}/")
+        assert len(queries) == 5
+        assert queries[:2] == SNAPSHOT and queries[-1] == "COMMIT"
 
 
 @pytest.mark.parametrize("url", ["/jobs/", "/jobs/updates/", "/jobs/executions/", "details"])

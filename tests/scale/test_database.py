@@ -21,22 +21,11 @@ def test_database_url_selects_a_postgres_server(tmp_path):
     assert settings["CONN_MAX_AGE"] == 600
 
 
-def test_sessions_plan_prepared_statements_once_keeping_the_urls_options(tmp_path):
-    embedded = database_settings(url=None, var_dir=tmp_path, test_name=None)
-    assert embedded["OPTIONS"] == {"options": "-c plan_cache_mode=force_generic_plan"}
+def test_the_urls_options_are_kept_as_they_are(tmp_path):
     settings = database_settings(
         url="postgres://u:p@h/db?options=-c%20search_path%3Djobs", var_dir=tmp_path, test_name=None
     )
-    assert settings["OPTIONS"]["options"] == (
-        "-c search_path=jobs -c plan_cache_mode=force_generic_plan"
-    )
-
-
-@pytest.mark.django_db
-def test_the_connection_has_the_session_options():
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW plan_cache_mode")
-        assert cursor.fetchone() == ("force_generic_plan",)
+    assert settings["OPTIONS"]["options"] == "-c search_path=jobs"
 
 
 def test_unset_database_url_selects_the_embedded_server_under_var(tmp_path):

@@ -1,0 +1,92 @@
+"""PostgreSQL's rendering of every shape equals plain DRF's, over demo data of every status.
+
+Plain DRF on model instances is the oracle: the same serializer classes, rendered by DRF's
+own ``to_representation`` (``rows`` and all), encoded as the API encodes them. Compared
+parsed, with key order and each value's JSON type (a float stays ``1.0``).
+"""
+
+from io import StringIO
+
+import orjson
+import pytest
+from django.core.management import call_command
+
+from job import selectors
+from job.models import Job
+from job.serializers import (
+    JobDetailsSerializer,
+    JobSerializer,
+    JobUpdateSerializer,
+    JobWithLatestExecutionSerializer,
+)
+from scale.api.rendering import json_page
+from storage.models import ScaleFile
+from storage.serializers import ProductFileSerializer, ScaleFileSerializer
+
+pytestmark = pytest.mark.django_db
+
+
+def typed(value):
+    """A value with its JSON types and key order made comparable."""
+    if isinstance(value, dict):
+        return ("object", [(key, typed(item)) for key, item in value.items()])
+    if isinstance(value, list):
+        return ("array", [typed(item) for item in value])
+    return (type(value).__name__, value)
+
+
+def as_api_json(data):
+    return typed(orjson.loads(orjson.dumps(data)))
+
+
+@pytest.fixture
+def demo(rich_job):
+    call_command("generate_demo_data", jobs=150, seed=3, stdout=StringIO(), stderr=StringIO())
+    statuses = set(Job.objects.values_list("status", flat=True))
+    assert statuses == set(Job.Status.values)
+    return list(Job.objects.order_by("id").values_list("id", flat=True))
+
+
+@pytest.mark.parametrize(
+    "serializer_class", [JobSerializer, JobUpdateSerializer, JobWithLatestExecutionSerializer]
+)
+def test_list_rows_equal_plain_drf(demo, serializer_class):
+    jobs = Job.objects.filter(pk__in=demo).order_by("id").select_related(
+        "job_type", "job_type_rev", "event", "error"
+    )
+    plain = serializer_class(jobs, many=True).data
+
+    rendered = orjson.loads(orjson.dumps(json_page(Job.objects.all(), serializer_class, demo)))
+
+    assert len(rendered) == len(demo)
+    assert typed(rendered) == as_api_json(plain)
+
+
+def test_details_equal_plain_drf(demo):
+    jobs = Job.objects.filter(pk__in=demo).select_related(
+        "job_type", "job_type_rev", "event__rule", "error"
+    )
+    for job in jobs:
+        rendered = orjson.loads(orjson.dumps(selectors.job_details(job_id=job.pk)))
+        assert typed(rendered) == as_api_json(JobDetailsSerializer(job).data), job.pk
+
+
+@pytest.mark.parametrize("serializer_class", [ScaleFileSerializer, ProductFileSerializer])
+def test_files_equal_plain_drf(demo, serializer_class):
+    ids = list(ScaleFile.objects.order_by("id").values_list("id", flat=True))
+    files = ScaleFile.objects.filter(pk__in=ids).order_by("id").select_related("workspace")
+
+    rendered = orjson.loads(orjson.dumps(json_page(ScaleFile.objects.all(), serializer_class, ids)))
+
+    assert typed(rendered) == as_api_json(serializer_class(files, many=True).data)
+
+
+def test_floats_keep_their_json_type_at_every_magnitude(rich_job):
+    values = [0.0, -0.0, 1.0, 2.5, -3.0, 1e-7, 123456789012345.0, 1e15, 1e16, 1.5e300]
+    ids = []
+    for value in values:
+        Job.objects.filter(pk=rich_job.pk).update(cpus_required=value)
+        row = orjson.loads(orjson.dumps(json_page(Job.objects.all(), JobSerializer, [rich_job.pk])))
+        ids.append((value, row[0]["cpus_required"]))
+    for value, rendered in ids:
+        assert type(rendered) is float and rendered == value, (value, rendered)

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.db.models import DateTimeField, ExpressionWrapper, F, QuerySet, Value
 
 from error.models import Error
-from job.models import Job
+from job.models import Job, JobType
 from scale.api.filters import (
     OrderFilter,
     TimeWindowFilterSet,
@@ -119,3 +119,29 @@ class JobUpdateFilterSet(JobFilterSet):
             )
             queryset = queryset.order_by(unindexed, "id")
         return queryset
+
+
+class JobTypeFilterSet(TimeWindowFilterSet):
+    """``/job-types/``: ``started``/``ended`` on ``last_modified``, ``name``, ``category``."""
+
+    name = text_filter("name", label="Only job types with this name (repeatable).")
+    category = text_filter("category", label="Only job types in this category (repeatable).")
+    order = OrderFilter(
+        allowed=(
+            "id",
+            "name",
+            "version",
+            "title",
+            "category",
+            "priority",
+            "is_active",
+            "is_paused",
+            "created",
+            "last_modified",
+        ),
+        label="Fields to order by, - for descending (repeatable); id breaks ties.",
+    )
+
+    class Meta:
+        model = JobType
+        fields: list[str] = []

@@ -33,6 +33,16 @@ class JobType(models.Model):
     disk_out_mult_required = models.FloatField(default=0.0)
 
     interface = models.JSONField(default=dict)
+    # Exit codes to error names (architecture/error_interface.rst).
+    error_mapping = models.JSONField(default=dict, db_default={})
+    trigger_rule = models.ForeignKey(
+        "trigger.TriggerRule",
+        on_delete=models.PROTECT,
+        blank=True,
+        null=True,
+        related_name="job_types",
+    )
+    max_scheduled = models.IntegerField(blank=True, null=True)
     revision_num = models.IntegerField(default=1)
 
     created = models.DateTimeField(auto_now_add=True)

@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from datetime import timedelta
+
+from django.db.models import CharField, Count, F, Func, Max, QuerySet, Subquery
+from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from error.models import Error
 from error.serializers import ErrorBriefSerializer, ErrorSerializer
 from job.interfaces import job_inputs, job_outputs, referenced_file_ids
 from job.models import Job, JobType, JobTypeRevision
 from job_exe.models import JobExecution
-from job_exe.serializers import JobExecutionSerializer
 from recipe.models import Recipe
 from recipe.serializers import RecipeSerializer
+from scale.api.fields import UtcMillisecondDateTimeField
 from scale.api.filters import PG_BIGINT_MAX
-from scale.api.serializers import IdObjectField, ScaleSerializer
+from scale.api.serializers import (
+    IdObjectField,
+    RowsSerializer,
+    ScaleSerializer,
+    one_level_deeper,
+)
 from storage.models import ScaleFile
 from storage.serializers import ProductFileSerializer, ScaleFileSerializer
-from trigger.serializers import TriggerEventBriefSerializer, TriggerEventSerializer
+from trigger.serializers import (
+    TriggerEventBriefSerializer,
+    TriggerEventSerializer,
+    TriggerRuleSerializer,
+)
 
 JOB_TYPE_BRIEF_FIELDS = (
     "id",
@@ -117,6 +130,96 @@ class JobTypeSerializer(ScaleSerializer):
         fields = JOB_TYPE_FIELDS
 
 
+JOB_TYPE_ROW_FIELDS = (
+    *JOB_TYPE_BRIEF_FIELDS,
+    "uses_docker",
+    "docker_privileged",
+    "docker_image",
+    "revision_num",
+    "priority",
+    "timeout",
+    "max_scheduled",
+    "max_tries",
+    "cpus_required",
+    "mem_required",
+    "disk_out_const_required",
+    "disk_out_mult_required",
+    "created",
+    "archived",
+    "paused",
+    "last_modified",
+)
+
+
+class JobTypeListSerializer(ScaleSerializer):
+    """A row of ``/job-types/``."""
+
+    class Meta:
+        model = JobType
+        fields = JOB_TYPE_ROW_FIELDS
+
+
+def mapped_errors(job_type) -> QuerySet[Error]:
+    """The errors a job type's error mapping names (its ``exit_codes`` values), by name."""
+    names = JobType.objects.filter(pk=one_level_deeper(job_type)).values(
+        error_name=Func(
+            F("error_mapping"),
+            template="jsonb_path_query(%(expressions)s, '$.exit_codes.*') #>> '{}'",
+            output_field=CharField(),
+        )
+    )
+    return Error.objects.filter(name__in=Subquery(names)).order_by("name", "id")
+
+
+def status_counts(hours: int):
+    """The rows of ``job_counts_<hours>h``: a job type's jobs whose status changed in the
+    last ``hours`` hours, by status (and error category for FAILED ones)."""
+
+    def rows(job_type):
+        since = timezone.now() - timedelta(hours=hours)
+        return (
+            Job.objects.filter(job_type=job_type, last_status_change__gte=since)
+            .values("status", "error__category")
+            .annotate(count=Count("id"), most_recent=Max("last_status_change"))
+            .order_by("status", "error__category")
+        )
+
+    return rows
+
+
+class JobStatusCountSerializer(RowsSerializer):
+    status = serializers.ChoiceField(choices=Job.Status.choices)
+    count = serializers.IntegerField()
+    most_recent = UtcMillisecondDateTimeField()
+    category = serializers.ChoiceField(
+        source="error__category", choices=Error.Category.choices, allow_null=True
+    )
+
+
+class JobTypeDetailsSerializer(ScaleSerializer):
+    """``/job-types/{id}/``: the row, its interface, error mapping, trigger rule, the errors
+    the mapping names, and its jobs' recent status counts."""
+
+    trigger_rule = TriggerRuleSerializer(read_only=True, allow_null=True)
+    errors = ErrorSerializer(many=True, read_only=True, rows=mapped_errors)
+    job_counts_6h = JobStatusCountSerializer(many=True, read_only=True, rows=status_counts(6))
+    job_counts_12h = JobStatusCountSerializer(many=True, read_only=True, rows=status_counts(12))
+    job_counts_24h = JobStatusCountSerializer(many=True, read_only=True, rows=status_counts(24))
+
+    class Meta:
+        model = JobType
+        fields = (
+            *JOB_TYPE_ROW_FIELDS,
+            "interface",
+            "error_mapping",
+            "trigger_rule",
+            "errors",
+            "job_counts_6h",
+            "job_counts_12h",
+            "job_counts_24h",
+        )
+
+
 class JobTypeRevisionBriefSerializer(ScaleSerializer):
     job_type = IdObjectField(source="job_type_id")
 
@@ -131,6 +234,41 @@ class JobTypeRevisionSerializer(ScaleSerializer):
     class Meta:
         model = JobTypeRevision
         fields = ("id", "job_type", "revision_num", "interface", "created")
+
+
+# An execution's own columns in its shapes: PostgreSQL renders what the serializer
+# declares (scale.api.rendering), so never stdout/stderr.
+JOB_EXE_FIELDS = (
+    "id",
+    "status",
+    "command_arguments",
+    "timeout",
+    "pre_started",
+    "pre_completed",
+    "pre_exit_code",
+    "job_started",
+    "job_completed",
+    "job_exit_code",
+    "post_started",
+    "post_completed",
+    "post_exit_code",
+    "created",
+    "queued",
+    "started",
+    "ended",
+    "last_modified",
+)
+
+class JobExecutionSerializer(ScaleSerializer):
+    """An execution as a job shows it: its job, node and error by id."""
+
+    job = IdObjectField(source="job_id")
+    node = IdObjectField(source="node_id", allow_null=True)
+    error = IdObjectField(source="error_id", allow_null=True)
+
+    class Meta:
+        model = JobExecution
+        fields = (*JOB_EXE_FIELDS, "job", "node", "error")
 
 
 def newest_executions(job) -> QuerySet[JobExecution]:

@@ -10,12 +10,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from job import selectors
-from job.filters import JobFilterSet, JobListFilterSet, JobUpdateFilterSet
+from job.filters import JobFilterSet, JobListFilterSet, JobTypeFilterSet, JobUpdateFilterSet
+from job.models import JobType
 from job.pagination import JobCountPaginator
 from job.serializers import (
     JobCancelRequestSerializer,
     JobDetailsSerializer,
     JobSerializer,
+    JobTypeDetailsSerializer,
+    JobTypeListSerializer,
     JobUpdateSerializer,
     JobWithLatestExecutionSerializer,
 )
@@ -114,3 +117,27 @@ class JobViewSet(ReadOnlyViewSet):
     def executions(self, request: Request) -> Response:
         """Jobs with their latest execution."""
         return self.list(request)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Job type list",
+        description="All job types, by name and version (then id) unless ordered otherwise.",
+    ),
+    retrieve=extend_schema(
+        summary="Job type details",
+        description="One job type with its interface, error mapping, trigger rule, the "
+        "errors its mapping names and its jobs' status counts of the last 6, 12 and 24 hours.",
+        parameters=[OpenApiParameter("id", OpenApiTypes.INT64, OpenApiParameter.PATH,
+                                     description="The job type's id.")],
+    ),
+)
+class JobTypeViewSet(ReadOnlyViewSet):
+    """Job types: ``/job-types/``, ``/job-types/{id}/``."""
+
+    queryset = JobType.objects.order_by("name", "version", "id")
+    filterset_class = JobTypeFilterSet
+    serializer_class = JobTypeListSerializer
+
+    def get_serializer_class(self):
+        return JobTypeDetailsSerializer if self.action == "retrieve" else JobTypeListSerializer

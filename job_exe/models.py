@@ -9,6 +9,7 @@ class Node(models.Model):
     slave_id = models.CharField(max_length=250, db_index=True)
     is_paused = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
+    archived = models.DateTimeField(blank=True, null=True)
     created = models.DateTimeField(auto_now_add=True)
     last_modified = models.DateTimeField(auto_now=True)
 
@@ -45,6 +46,14 @@ class JobExecution(models.Model):
     )
     command_arguments = models.CharField(max_length=1000, blank=True, default="")
     timeout = models.IntegerField(default=1800)
+    environment = models.JSONField(default=dict, db_default={})
+    cpus_scheduled = models.FloatField(blank=True, null=True)
+    mem_scheduled = models.FloatField(blank=True, null=True)
+    disk_in_scheduled = models.FloatField(blank=True, null=True)
+    disk_out_scheduled = models.FloatField(blank=True, null=True)
+    disk_total_scheduled = models.FloatField(blank=True, null=True)
+    results = models.JSONField(default=dict, db_default={})
+    results_manifest = models.JSONField(default=dict, db_default={})
 
     pre_started = models.DateTimeField(blank=True, null=True)
     pre_completed = models.DateTimeField(blank=True, null=True)
@@ -73,6 +82,8 @@ class JobExecution(models.Model):
             # Newest execution of a job (latest_job_exe, job_exes newest first).
             models.Index(fields=["job", "-created", "-id"], name="job_exe_job_created_idx"),
             models.Index(fields=["status"], name="job_exe_status_idx"),
+            # Default order of /job-executions/, and its started/ended window.
+            models.Index(fields=["last_modified", "id"], name="job_exe_last_modified_id_idx"),
         ]
 
     def __str__(self) -> str:

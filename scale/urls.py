@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("job.urls")),
+    path("", include("job_exe.urls")),
 ]
 # /health/ is answered by scale.health.HealthCheckMiddleware, before any URL is resolved.
 

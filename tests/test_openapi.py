@@ -129,6 +129,10 @@ def test_schema_describes_every_endpoint_and_method(schema):
         (path, method) for path, item in schema["paths"].items() for method in item
     }
     assert operations == {
+        ("/job-executions/", "get"),
+        ("/job-executions/{id}/", "get"),
+        ("/job-types/", "get"),
+        ("/job-types/{id}/", "get"),
         ("/jobs/", "get"),
         ("/jobs/{id}/", "get"),
         ("/jobs/{id}/", "patch"),
@@ -457,3 +461,22 @@ def test_swagger_ui_loads_its_css_and_bundle_locally(api_client):
 def test_health_is_left_out_of_the_schema(schema):
     assert "/health/" not in schema["paths"]
     assert not any(path.startswith("/api/") for path in schema["paths"])
+
+
+@pytest.mark.django_db
+def test_job_type_and_execution_bodies_conform_to_the_schema(schema, api_client, varied_jobs):
+    job_type = varied_jobs[0].job_type
+    job_type.error_mapping = {"version": "1.0", "exit_codes": {"1": varied_jobs[1].error.name}}
+    job_type.trigger_rule = factories.TriggerRuleFactory()
+    job_type.save()
+    for path, detail in (("/job-types/", "/job-types/{id}/"),
+                         ("/job-executions/", "/job-executions/{id}/")):
+        response = api_client.get(path)
+        assert response.status_code == 200
+        body = response.json()
+        conform(schema, _documented(schema, path, "get", response), body)
+        assert body["count"] >= 2
+        for row in body["results"]:
+            response = api_client.get(detail.replace("{id}", str(row["id"])))
+            assert response.status_code == 200
+            conform(schema, _documented(schema, detail, "get", response), response.json())

@@ -6,14 +6,20 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet
 from rest_framework import serializers
 
 from scale.api.fields import UtcMillisecondDateTimeField
 from scale.api.rendering import JSONObject, Ref
 
 Rows = Callable[[Any], QuerySet]
-"""The rows of a to-many relation for one object (an instance, or ``OuterRef("pk")``)."""
+"""The rows of a to-many relation for one object (its pk, or ``OuterRef("pk")``)."""
+
+
+def one_level_deeper(parent: Any) -> Any:
+    """The parent given to a ``rows`` function, as a subquery inside those rows must name
+    it: ``OuterRef("pk")`` becomes ``OuterRef(OuterRef("pk"))``; a pk stays as it is."""
+    return OuterRef(parent) if isinstance(parent, OuterRef) else parent
 
 
 class RowsListSerializer(serializers.ListSerializer):
@@ -21,23 +27,15 @@ class RowsListSerializer(serializers.ListSerializer):
 
     def get_attribute(self, instance):
         rows = getattr(self.child, "rows", None)
-        return super().get_attribute(instance) if rows is None else rows(instance)
+        return super().get_attribute(instance) if rows is None else rows(instance.pk)
 
 
-class ScaleSerializer(serializers.ModelSerializer):
-    """A response shape: datetimes as ``2015-08-28T17:55:41.005Z``, rendered by plain DRF or
-    by PostgreSQL (``scale.api.rendering``).
-
-    Nested under another serializer it may name the rows of a to-many relation:
-    ``rows=lambda job: JobExecution.objects.filter(job=job).order_by("-created")``, called
-    with the parent instance (DRF) or with ``OuterRef("pk")`` (PostgreSQL). With
+class RowsMixin:
+    """Nested under another serializer, a serializer may name the rows of a to-many
+    relation: ``rows=lambda job: JobExecution.objects.filter(job=job).order_by("-created")``,
+    called with the parent's primary key (DRF) or with ``OuterRef("pk")`` (PostgreSQL). With
     ``many=True`` it renders all of them in that order, otherwise the first one or null.
     """
-
-    serializer_field_mapping = {
-        **serializers.ModelSerializer.serializer_field_mapping,
-        models.DateTimeField: UtcMillisecondDateTimeField,
-    }
 
     def __init__(self, *args, rows: Rows | None = None, **kwargs) -> None:
         self.rows = rows
@@ -59,7 +57,21 @@ class ScaleSerializer(serializers.ModelSerializer):
     def get_attribute(self, instance):
         if self.rows is None:
             return super().get_attribute(instance)
-        return self.rows(instance).first()
+        return self.rows(instance.pk).first()
+
+
+class ScaleSerializer(RowsMixin, serializers.ModelSerializer):
+    """A response shape of a model: datetimes as ``2015-08-28T17:55:41.005Z``, rendered by
+    plain DRF or by PostgreSQL (``scale.api.rendering``)."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: UtcMillisecondDateTimeField,
+    }
+
+
+class RowsSerializer(RowsMixin, serializers.Serializer):
+    """A response shape of rows that are no model's (``values()`` of an aggregate)."""
 
 
 class IdObjectField(serializers.Field):

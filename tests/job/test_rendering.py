@@ -12,16 +12,21 @@ import pytest
 from django.core.management import call_command
 
 from job import selectors
-from job.models import Job
+from job.models import Job, JobType
 from job.serializers import (
     JobDetailsSerializer,
     JobSerializer,
+    JobTypeDetailsSerializer,
+    JobTypeListSerializer,
     JobUpdateSerializer,
     JobWithLatestExecutionSerializer,
 )
+from job_exe.models import JobExecution
+from job_exe.serializers import JobExecutionDetailsSerializer, JobExecutionListSerializer
 from scale.api.rendering import json_page
 from storage.models import ScaleFile
 from storage.serializers import ProductFileSerializer, ScaleFileSerializer
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +95,39 @@ def test_floats_keep_their_json_type_at_every_magnitude(rich_job):
         ids.append((value, row[0]["cpus_required"]))
     for value, rendered in ids:
         assert type(rendered) is float and rendered == value, (value, rendered)
+
+
+def test_job_type_shapes_equal_plain_drf(demo):
+    mapped = JobType.objects.order_by("id").first()
+    errors = [factories.ErrorFactory(name=f"mapped-{n}") for n in range(2)]
+    exit_codes = {"1": errors[1].name, "2": errors[0].name}
+    mapped.error_mapping = {"version": "1.0", "exit_codes": exit_codes}
+    mapped.trigger_rule = factories.TriggerRuleFactory()
+    mapped.save()
+    ids = list(JobType.objects.order_by("id").values_list("id", flat=True))
+    for serializer_class in (JobTypeListSerializer, JobTypeDetailsSerializer):
+        types = JobType.objects.filter(pk__in=ids).order_by("id").select_related("trigger_rule")
+        plain = serializer_class(types, many=True).data
+        page = json_page(JobType.objects.all(), serializer_class, ids)
+        rendered = orjson.loads(orjson.dumps(page))
+        assert typed(rendered) == as_api_json(plain)
+    details = next(row for row in rendered if row["id"] == mapped.pk)
+    assert [error["name"] for error in details["errors"]] == ["mapped-0", "mapped-1"]
+    # The demo's recent jobs are counted (their statuses changed in the last day).
+    assert sum(count["count"] for row in rendered for count in row["job_counts_24h"]) > 0
+
+
+@pytest.mark.parametrize(
+    "serializer_class", [JobExecutionListSerializer, JobExecutionDetailsSerializer]
+)
+def test_job_execution_shapes_equal_plain_drf(demo, serializer_class):
+    ids = list(JobExecution.objects.order_by("id").values_list("id", flat=True))
+    executions = JobExecution.objects.filter(pk__in=ids).order_by("id").select_related(
+        "job__job_type", "job__error", "node", "error"
+    )
+    plain = serializer_class(executions, many=True).data
+    rendered = orjson.loads(
+        orjson.dumps(json_page(JobExecution.objects.all(), serializer_class, ids))
+    )
+    assert {row["status"] for row in rendered} == set(JobExecution.Status.values)
+    assert typed(rendered) == as_api_json(plain)

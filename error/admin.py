@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib import admin
 
 from error.models import Error
-from job.admin_support import ProtectedCountDeleteMixin, admin_changelist_link
 from job.models import Job
 from job_exe.models import JobExecution
+from scale.admin_kit import ProtectedCountDeleteMixin, admin_changelist_link
 
 
 @admin.register(Error)

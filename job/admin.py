@@ -15,7 +15,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpR
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from job.admin_support import (
+from job.models import Job, JobCount, JobInputFile, JobType, JobTypeRevision
+from job.services import CANCELABLE_STATUSES, job_cancel_many
+from job_exe.models import JobExecution
+from recipe.models import RecipeJob
+from scale.admin_kit import (
     LargeTableAdmin,
     ProtectedCountDeleteMixin,
     ReadOnlyAdminMixin,
@@ -26,10 +30,6 @@ from job.admin_support import (
     pretty_json,
     titled_filter,
 )
-from job.models import Job, JobCount, JobInputFile, JobType, JobTypeRevision
-from job.services import CANCELABLE_STATUSES, job_cancel_many
-from job_exe.models import JobExecution
-from recipe.models import RecipeJob
 from storage.models import ScaleFile
 from trigger.models import TriggerEvent
 

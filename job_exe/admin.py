@@ -13,7 +13,9 @@ from django.db.models.functions import Length, Right
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from job.admin_support import (
+from job.models import Job
+from job_exe.models import JobExecution, Node
+from scale.admin_kit import (
     LargeTableAdmin,
     ProtectedCountDeleteMixin,
     ReadOnlyAdminMixin,
@@ -22,8 +24,6 @@ from job.admin_support import (
     admin_changelist_link,
     titled_filter,
 )
-from job.models import Job
-from job_exe.models import JobExecution, Node
 
 # How much of each log an execution's page shows (the end, where the failure is).
 LOG_TAIL_CHARS = 20_000

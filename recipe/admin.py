@@ -6,15 +6,15 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from job.admin_support import (
+from job.models import Job
+from recipe.models import Recipe, RecipeJob, RecipeType
+from scale.admin_kit import (
     LargeTableAdmin,
     ProtectedCountDeleteMixin,
     ReadOnlyInline,
     admin_change_link_by_id,
     admin_changelist_link,
 )
-from job.models import Job
-from recipe.models import Recipe, RecipeJob, RecipeType
 from trigger.models import TriggerEvent
 
 

@@ -55,6 +55,9 @@ SECRET_KEY = os.environ.get(
 ALLOWED_HOSTS = _env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 
 INSTALLED_APPS = [
+    # First: the admin kit's pagination template (scale/templates/admin/pagination.html)
+    # replaces the admin's own for every model; its template tags live there too.
+    "scale",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

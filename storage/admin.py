@@ -7,14 +7,14 @@ import re
 from django.contrib import admin
 from django.db import models
 
-from job.admin_support import (
+from job.models import Job
+from job_exe.models import JobExecution
+from scale.admin_kit import (
     LargeTableAdmin,
     ProtectedCountDeleteMixin,
     admin_change_link_by_id,
     admin_changelist_link,
 )
-from job.models import Job
-from job_exe.models import JobExecution
 from storage.models import ScaleFile, Workspace
 
 _UUID = re.compile(r"[0-9a-f]{32}")

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from job.admin_support import LargeTableAdmin
+from scale.admin_kit import LargeTableAdmin
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from job.admin_support import (
+from job.models import Job
+from recipe.models import Recipe
+from scale.admin_kit import (
     LargeTableAdmin,
     ProtectedCountDeleteMixin,
     admin_change_link,
     admin_changelist_link,
     titled_filter,
 )
-from job.models import Job
-from recipe.models import Recipe
 from trigger.models import TriggerEvent, TriggerRule
 
 

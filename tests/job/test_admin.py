@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from job import admin as job_admin
-from job.admin_support import EstimatedCountPaginator
 from job.models import Job
 from job_exe.models import JobExecution
+from scale.admin_kit import EstimatedCountPaginator
 from tests import factories
 from tests.job.conftest import set_times
 

@@ -165,10 +165,15 @@ class TimeWindowFilterSet(django_filters.FilterSet):
     """``started``/``ended``: an inclusive window on ``last_modified``; started ≤ ended."""
 
     started = DateTimeOrDurationFilter(
-        field_name="last_modified", lookup_expr="gte", label="Start of the time window."
+        field_name="last_modified",
+        lookup_expr="gte",
+        label="Start of the time window on last_modified: an ISO-8601 datetime with a "
+        "timezone, or a duration meaning now minus it (PT3H).",
     )
     ended = DateTimeOrDurationFilter(
-        field_name="last_modified", lookup_expr="lte", label="End of the time window."
+        field_name="last_modified",
+        lookup_expr="lte",
+        label="End of the time window on last_modified, in the same forms as started.",
     )
 
     def is_valid(self) -> bool:

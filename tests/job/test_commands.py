@@ -130,8 +130,8 @@ def test_cancel_jobs_without_a_filter_is_refused_unless_all_is_given(mixed_jobs)
     with pytest.raises(CommandError) as refused:
         run("cancel_jobs")
     assert str(refused.value) == (
-        "no filter given: pass at least one of --status, --job-id, --job-type-id, "
-        "--job-type-name, --job-type-category, --error-category, --started, --ended, "
+        "no filter given: pass at least one of --started, --ended, --status, "
+        "--job-type-id, --job-type-name, --job-type-category, --error-category, --job-id, "
         "or --all to cancel every cancelable job"
     )
     assert set(statuses().values()) == {"QUEUED", "RUNNING", "FAILED", "COMPLETED", "CANCELED"}
@@ -506,3 +506,16 @@ def test_job_stats_bad_window_value_is_the_apis_message(api_client):
     with pytest.raises(CommandError) as failed:
         run("job_stats", "--ended", "noon")
     assert str(failed.value) == api.content.decode().strip()
+
+
+def test_cancel_jobs_takes_every_filter_of_the_jobs_filterset():
+    from job.filters import JobListFilterSet
+
+    out = StringIO()
+    with pytest.raises(SystemExit):
+        call_command("cancel_jobs", "--help", stdout=out)
+    options = {name for name in JobListFilterSet.base_filters if name != "order"}
+    assert options == {"started", "ended", "status", "job_type_id", "job_type_name",
+                       "job_type_category", "error_category", "job_id"}
+    for name in options:
+        assert "--" + name.replace("_", "-") in out.getvalue()

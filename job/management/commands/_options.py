@@ -18,25 +18,20 @@ from django_filters.utils import translate_validation
 from job.filters import JobListFilterSet
 from job.models import Job
 from scale.api.errors import flatten_detail
+from scale.api.filters import MultiValueFilter
 
-# The /jobs/ query parameters a command takes, as (parameter, repeatable, help). The
-# option is the parameter with dashes (--job-type-name); its value goes to the FilterSet
-# under the parameter's own name, so rules and messages are the API's.
-JOB_FILTER_OPTIONS: tuple[tuple[str, bool, str], ...] = (
-    ("status", True, "only jobs with this status (repeatable)"),
-    ("job_id", True, "only the job with this id (repeatable)"),
-    ("job_type_id", True, "only jobs of this job type id (repeatable)"),
-    ("job_type_name", True, "only jobs of a job type with this name (repeatable)"),
-    ("job_type_category", True, "only jobs of a job type in this category (repeatable)"),
-    ("error_category", True, "only jobs whose error is in this category (repeatable)"),
-    (
-        "started",
-        False,
-        "start of the window on last_modified: ISO-8601 datetime with a timezone, or a "
-        "duration meaning now minus it (PT3H)",
-    ),
-    ("ended", False, "end of the window on last_modified, as --started"),
-)
+
+def job_filter_options() -> list[tuple[str, bool, str]]:
+    """The /jobs/ query parameters a command takes, as (parameter, repeatable, help), read
+    from the API's FilterSet: a filter added there is an option here too. The option is
+    the parameter with dashes (--job-type-name); its value goes to the FilterSet under the
+    parameter's own name, so rules and messages are the API's. ``order`` orders nothing
+    a command does."""
+    return [
+        (name, isinstance(flt, MultiValueFilter), str(flt.label))
+        for name, flt in JobListFilterSet.base_filters.items()
+        if name != "order"
+    ]
 
 
 class JobCommand(BaseCommand):
@@ -56,7 +51,7 @@ class JobCommand(BaseCommand):
 
 
 def add_job_filter_arguments(parser: CommandParser, *, names: tuple[str, ...] | None = None):
-    for name, repeatable, help_text in JOB_FILTER_OPTIONS:
+    for name, repeatable, help_text in job_filter_options():
         if names is not None and name not in names:
             continue
         option = "--" + name.replace("_", "-")

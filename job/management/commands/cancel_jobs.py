@@ -9,9 +9,9 @@ from django.db.models import Count, Max
 from tqdm import tqdm
 
 from job.management.commands._options import (
-    JOB_FILTER_OPTIONS,
     JobCommand,
     add_job_filter_arguments,
+    job_filter_options,
     job_filterset,
     positive_int_option,
 )
@@ -51,7 +51,7 @@ class Command(JobCommand):
 
     def handle(self, *args: object, **options) -> None:
         batch_size = positive_int_option("--batch-size", options["batch_size"], maximum=10_000)
-        names = [name for name, _, _ in JOB_FILTER_OPTIONS]
+        names = [name for name, _, _ in job_filter_options()]
         filterset = job_filterset({name: options[name] for name in names})
         # Judged on the cleaned values: `--status ""` from an empty shell variable is no
         # filter at all, and must not turn into "cancel everything".

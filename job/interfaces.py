@@ -56,11 +56,12 @@ def _merge(*, declared: Iterable[Mapping], values: Iterable[Mapping], files: Map
     for item in declared:
         name, kind = item["name"], item.get("type")
         entry = by_name.get(name)
-        if kind in FILE_TYPES:
-            found = [files[i] for i in _ids_of(entry or {}) if i in files]
-            value: Any = found if kind == "files" else (found[0] if found else None)
-        else:
-            value = entry.get("value") if entry is not None else None
+        value: Any = None  # no entry in the data or results: null, whatever the type
+        if entry is not None and kind in FILE_TYPES:
+            found = [files[i] for i in _ids_of(entry) if i in files]
+            value = found if kind == "files" else (found[0] if found else None)
+        elif entry is not None:
+            value = entry.get("value")
         merged.append({"name": name, "type": kind, "value": value})
     return merged
 

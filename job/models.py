@@ -122,7 +122,9 @@ class Job(models.Model):
     disk_out_required = models.FloatField(blank=True, null=True)
 
     data = models.JSONField(default=dict)
-    results = models.JSONField(blank=True, null=True)
+    # {} until the job has results, as Scale's model gave it (clients read
+    # results.output_data of every job).
+    results = models.JSONField(default=dict, db_default={})
 
     created = models.DateTimeField(auto_now_add=True)
     queued = models.DateTimeField(blank=True, null=True)

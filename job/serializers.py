@@ -373,7 +373,8 @@ class JobCancelRequestSerializer(serializers.Serializer):
 
     ALLOWED_STATUSES = (Job.Status.CANCELED,)
 
-    status = serializers.CharField()
+    # Exactly CANCELED: DRF would trim " CANCELED" to it.
+    status = serializers.CharField(trim_whitespace=False)
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):

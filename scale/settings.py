@@ -168,8 +168,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "The Job Services of the Scale REST API: jobs, their executions and the files they "
         "read and wrote, and job cancelation. Errors are one line of text/plain, or "
-        '{"detail": "..."} when the Accept header asks for JSON.'
+        '{"detail": "..."} when the Accept header asks for JSON. Every path is also served '
+        "under Scale 3.0's version prefix /v3/ (/v3/jobs/), with the same answers."
     ),
+    "PREPROCESSING_HOOKS": ["scale.api.schema.without_version_prefix"],
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,

@@ -9,9 +9,15 @@ urlpatterns = [
     # No ReDoc: its page loads Google's fonts.
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("", include("job.urls")),
-    path("", include("job_exe.urls")),
 ]
+# Every endpoint at the root and under Scale 3.0's version prefix, with the same answers
+# (next/previous links keep the prefix a client used: they are built from its request).
+for prefix, namespace in (("", None), ("v3/", "v3")):
+    urlpatterns += [
+        path(prefix, include(("job.urls", "job"), namespace=namespace and f"{namespace}-job")),
+        path(prefix, include(("job_exe.urls", "job_exe"),
+                             namespace=namespace and f"{namespace}-job_exe")),
+    ]
 # /health/ is answered by scale.health.HealthCheckMiddleware, before any URL is resolved.
 
 # Django's own error pages speak the API's error format: never HTML under an API URL.

@@ -344,7 +344,7 @@ def varied_jobs(rich_job):  # noqa: F811
     error = factories.ErrorFactory(category=Error.Category.DATA, title=None, description=None)
     rule_less = factories.TriggerEventFactory(rule=None)
     failed = factories.JobFactory(status=Job.Status.FAILED, error=error, event=rule_less,
-                                  disk_in_required=None, results=None)
+                                  disk_in_required=None)
     factories.JobExecutionFactory(job=failed, status="FAILED", node=None, error=error)
     bare = factories.JobFactory(status=Job.Status.PENDING)  # no execution, no input files
     set_times(bare, queued=None, started=None, ended=None, last_status_change=None,

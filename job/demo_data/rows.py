@@ -507,7 +507,7 @@ class RowGenerator:
                 f"{ts(exe.last_modified + shift)}\t\\N\t{_n(exe.stderr)}\n"
             )
 
-        results = "\\N"
+        results = _json({})
         if plan.status == COMPLETED:
             last = plan.exes[-1]
             results = _json(

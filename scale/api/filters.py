@@ -83,9 +83,24 @@ class MultiValueFilter(django_filters.Filter):
         return qs.filter(**{f"{self.field_name}__{self.lookup_expr}": value})
 
 
+class IdField(forms.Field):
+    """An id: a whole number from 1 to PostgreSQL's bigint maximum, written in ASCII digits
+    and nothing else (Django's IntegerField also takes ``1.0``, `` 12`` and ``１２``)."""
+
+    def to_python(self, value) -> int | None:
+        if value in (None, ""):
+            return None
+        text = str(value)
+        if not (text.isascii() and text.isdigit()) or len(text) > len(str(PG_BIGINT_MAX)):
+            raise forms.ValidationError(f"must be a whole number from 1 to {PG_BIGINT_MAX}.")
+        number = int(text)
+        if not 1 <= number <= PG_BIGINT_MAX:
+            raise forms.ValidationError(f"must be a whole number from 1 to {PG_BIGINT_MAX}.")
+        return number
+
+
 def id_filter(field_name: str, *, label: str) -> MultiValueFilter:
-    child = forms.IntegerField(min_value=1, max_value=PG_BIGINT_MAX)
-    return MultiValueFilter(field_name=field_name, child=child, label=label)
+    return MultiValueFilter(field_name=field_name, child=IdField(), label=label)
 
 
 def text_filter(field_name: str, *, label: str, max_length: int = 250) -> MultiValueFilter:
@@ -188,14 +203,18 @@ class TimeWindowFilterSet(django_filters.FilterSet):
 
 
 class OrderField(MultiValueField):
-    """Repeatable ``order`` values, each a whitelisted field, ``-`` for descending."""
+    """Repeatable ``order`` values, each a whitelisted field, ``-`` for descending.
+
+    Dotted paths (``error.category``, ``-job_type.title``, as the Scale web UI sends them)
+    are the same fields as their ``__`` paths, under the same whitelist.
+    """
 
     def __init__(self, *, allowed: tuple[str, ...], **kwargs) -> None:
         super().__init__(child=forms.CharField(max_length=100, strip=True), **kwargs)
         self.allowed = allowed
 
     def to_python(self, value) -> list[str]:
-        terms = super().to_python(value)
+        terms = [term.replace(".", "__") for term in super().to_python(value)]
         for term in terms:
             if term.removeprefix("-") not in self.allowed:
                 raise forms.ValidationError(

@@ -20,7 +20,7 @@ def parse_positive_int(params, name: str, *, default: int, maximum: int | None =
     values = params.getlist(name)
     if not values:
         return default
-    raw = values[-1].strip()
+    raw = values[-1]
     upper = f"{maximum}" if maximum else "any size"
     bounds = f"from 1 to {upper}" if maximum else "of at least 1"
     if not raw.isascii() or not raw.isdigit() or len(raw) > MAX_DIGITS:

@@ -38,7 +38,9 @@ from rest_framework.permissions import SAFE_METHODS
 
 from scale.api.filters import (
     MAX_REPEATS,
+    PG_BIGINT_MAX,
     DateTimeOrDurationFilter,
+    IdField,
     MultiValueFilter,
     OrderFilter,
 )
@@ -89,6 +91,8 @@ def form_field_schema(field: forms.Field) -> dict[str, Any]:
     """The schema of one value that a form field cleans; an unknown field is a bug here."""
     if isinstance(field, forms.ChoiceField):
         return {"type": "string", "enum": [str(value) for value, _ in field.choices]}
+    if isinstance(field, IdField):
+        return {"type": "integer", "format": "int64", "minimum": 1, "maximum": PG_BIGINT_MAX}
     if isinstance(field, forms.IntegerField):
         schema: dict[str, Any] = {"type": "integer", "format": "int64"}
         if field.min_value is not None:
@@ -250,3 +254,10 @@ class ScaleAutoSchema(AutoSchema):
                 content["application/json"] = {"schema": detail}
             responses[str(code)] = {"description": descriptions[code], "content": content}
         return responses
+
+
+def without_version_prefix(endpoints: list) -> list:
+    """drf-spectacular's preprocessing hook: each operation once, at its root path. The
+    same endpoints under ``/v3/`` (Scale 3.0's version prefix) answer the same, which the
+    schema's description says instead of listing every path twice."""
+    return [endpoint for endpoint in endpoints if not endpoint[0].startswith("/v3/")]

@@ -25,7 +25,8 @@ TEXT = "text/plain; charset=utf-8"
                                             "ISO-8601 duration (PT3H0M0S).\n"),
         ({"started": "P%(x)s"}, "started: 'P%(x)s' is not a usable ISO-8601 duration "
                                 "(PT3H0M0S).\n"),
-        ({"job_type_id": "5%"}, "job_type_id: '5%' is not valid: Enter a whole number.\n"),
+        ({"job_type_id": "5%"}, "job_type_id: '5%' is not valid: must be a whole number "
+                                "from 1 to 9223372036854775807.\n"),
         ({"status": "%(status)s"}, "status: '%(status)s' is not valid: must be one of "
                                    "PENDING, BLOCKED, QUEUED, RUNNING, FAILED, COMPLETED, "
                                    "CANCELED.\n"),

@@ -256,11 +256,22 @@ def test_details_outputs_are_product_files(api_client, rich_job):
 
 
 def test_details_of_a_job_without_results_shows_declared_outputs_empty(api_client):
-    job = factories.JobFactory(results=None)
+    job = factories.JobFactory()
     body = _get(api_client, f"/jobs/{job.id}/")
-    assert body["results"] is None
+    assert body["results"] == {} and body["data"] == job.data
     assert body["outputs"] == [{"name": "output_file", "type": "file", "value": None}]
     assert body["inputs"] == [{"name": "input_file", "type": "file", "value": None}]
+
+
+def test_inputs_and_outputs_without_an_entry_are_null_whatever_their_type(api_client, rich_job):
+    Job.objects.filter(pk=rich_job.pk).update(
+        data={"version": "1.0", "input_data": []}, results={}
+    )
+    body = _get(api_client, f"/jobs/{rich_job.id}/")
+    assert [(i["type"], i["value"]) for i in body["inputs"]] == [
+        ("file", None), ("files", None), ("property", None), ("property", None)
+    ]
+    assert [(o["type"], o["value"]) for o in body["outputs"]] == [("file", None), ("files", None)]
 
 
 @pytest.mark.parametrize(
@@ -270,8 +281,8 @@ def test_details_of_a_job_without_results_shows_declared_outputs_empty(api_clien
         ({"input_data": "oops"}, {"output_data": [{"name": ["x"]}, 5, None]}),
         ({"input_data": [{"name": "input_file", "file_id": "12"}]},
          {"output_data": [{"name": "output_file", "file_ids": "x"}]}),
-        ({"input_data": [{"name": "input_file", "file_id": 10**30}]}, None),
-        ({"input_data": [{"name": "input_file", "file_id": 987654}]}, None),
+        ({"input_data": [{"name": "input_file", "file_id": 10**30}]}, {}),
+        ({"input_data": [{"name": "input_file", "file_id": 987654}]}, {}),
     ],
 )
 def test_details_survive_malformed_job_data(api_client, data, results):

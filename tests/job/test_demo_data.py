@@ -187,7 +187,7 @@ def test_results_reference_products_of_the_job_and_its_last_execution(demo):
     products = {f.pk: f for f in ScaleFile.objects.filter(job__isnull=False)}
     referenced = set()
     for job in Job.objects.exclude(status=Job.Status.COMPLETED):
-        assert job.results is None
+        assert job.results == {}
     for job in Job.objects.filter(status=Job.Status.COMPLETED).select_related("job_type_rev"):
         last_exe = job.job_exes.order_by("-created", "-id").first()
         outputs = job.job_type_rev.interface["output_data"]

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, TooManyFieldsSent
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions
 from rest_framework.views import set_rollback
@@ -67,7 +68,12 @@ def exception_handler(exc: Exception, context: dict) -> HttpResponse | None:
     if isinstance(exc, DomainError):
         set_rollback()
         return error_response(request, exc.message, exc.status_code)
-    if isinstance(exc, Http404):
+    if isinstance(exc, TooManyFieldsSent):
+        exc = exceptions.ValidationError(
+            f"too many query parameters: at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} "
+            "values in all."
+        )
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or None)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)

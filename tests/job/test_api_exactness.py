@@ -89,3 +89,11 @@ def test_results_are_an_object_for_every_job(api_client, jobs):
     for job in jobs:
         assert api_client.get(f"/jobs/{job.pk}/").json()["results"] == {}
     assert Job.objects.filter(results__isnull=True).count() == 0
+
+
+@pytest.mark.parametrize("path", ["/jobs/", "/job-types/", "/job-executions/"])
+def test_more_query_values_than_django_takes_are_a_400(api_client, path):
+    query = "&".join(["name=a"] * 600 + ["category=b"] * 600)
+    response = api_client.get(f"{path}?{query}")
+    assert response.status_code == 400
+    assert response.content.decode() == "too many query parameters: at most 1000 values in all.\n"

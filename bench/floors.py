@@ -1,9 +1,13 @@
-"""The floor of each read: PostgreSQL alone producing the same JSON (count plus page).
+"""The floor of each read: PostgreSQL alone producing the API's JSON body.
 
 Each function returns one SQL statement and its parameters; the statement yields the
-whole response body as text, built with ``json_build_object`` the way a DBA would write
-it by hand: the page's ids from the job table first (index-driven even at deep pages),
-then the joins for those ids only.
+whole response body as text (count, next, previous, results), built with
+``json_build_object`` the way a DBA would write it by hand: the page's ids from the job
+table first (index-driven even at deep pages), then the joins for those ids only.
+``bench/run.py`` checks, before timing, that each floor's body parses to the API's for
+the same request (``bench/compare.py``): same values, key order and number types. The
+page links are parameters (the absolute URLs of the request's neighbours); the statement
+decides from its own count whether there is a next page.
 """
 
 from __future__ import annotations
@@ -11,6 +15,12 @@ from __future__ import annotations
 
 def ts(column: str) -> str:
     return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
+
+
+def f8(column: str) -> str:
+    """A float8 as a JSON float, as DRF writes a FloatField: PostgreSQL writes 2.0 as 2."""
+    return (f"CASE WHEN {column} = trunc({column}) AND abs({column}) < 1e15 "
+            f"THEN ({column}::numeric || '.0')::json ELSE to_json({column}) END")
 
 
 JOB_TYPE_BRIEF = """json_build_object('id', jt.id, 'name', jt.name, 'version', jt.version,
@@ -26,14 +36,46 @@ EVENT_BRIEF = f"""json_build_object('id', ev.id, 'type', ev.type, 'rule',
  CASE WHEN ev.rule_id IS NULL THEN NULL ELSE json_build_object('id', ev.rule_id) END,
  'occurred', {ts('ev.occurred')})"""
 
-ERROR_BRIEF = """CASE WHEN er.id IS NULL THEN NULL ELSE json_build_object('id', er.id,
- 'name', er.name, 'title', er.title, 'description', er.description,
- 'category', er.category) END"""
+
+
+def error_brief(alias: str) -> str:
+    return f"""CASE WHEN {alias}.id IS NULL THEN NULL ELSE json_build_object('id', {alias}.id,
+ 'name', {alias}.name, 'title', {alias}.title, 'description', {alias}.description,
+ 'category', {alias}.category) END"""
+
+
+def error_full(alias: str) -> str:
+    return f"""CASE WHEN {alias}.id IS NULL THEN NULL ELSE json_build_object('id', {alias}.id,
+ 'name', {alias}.name, 'title', {alias}.title, 'description', {alias}.description,
+ 'category', {alias}.category, 'created', {ts(f'{alias}.created')},
+ 'last_modified', {ts(f'{alias}.last_modified')}) END"""
+
+
+ERROR_BRIEF = error_brief("er")
+
+JOB_TYPE_ROW = f"""json_build_object('id', jt.id, 'name', jt.name, 'version', jt.version,
+ 'title', jt.title, 'description', jt.description, 'category', jt.category,
+ 'author_name', jt.author_name, 'author_url', jt.author_url, 'is_system', jt.is_system,
+ 'is_long_running', jt.is_long_running, 'is_active', jt.is_active,
+ 'is_operational', jt.is_operational, 'is_paused', jt.is_paused, 'icon_code', jt.icon_code,
+ 'uses_docker', jt.uses_docker, 'docker_privileged', jt.docker_privileged,
+ 'docker_image', jt.docker_image, 'revision_num', jt.revision_num, 'priority', jt.priority,
+ 'timeout', jt.timeout, 'max_scheduled', jt.max_scheduled, 'max_tries', jt.max_tries,
+ 'cpus_required', {f8('jt.cpus_required')}, 'mem_required', {f8('jt.mem_required')},
+ 'disk_out_const_required', {f8('jt.disk_out_const_required')},
+ 'disk_out_mult_required', {f8('jt.disk_out_mult_required')},
+ 'created', {ts('jt.created')}, 'archived', {ts('jt.archived')},
+ 'paused', {ts('jt.paused')}, 'last_modified', {ts('jt.last_modified')})"""
+
+TRIGGER_RULE = f"""json_build_object('id', ru.id, 'type', ru.type, 'name', ru.name,
+ 'is_active', ru.is_active, 'configuration', ru.configuration,
+ 'created', {ts('ru.created')}, 'archived', {ts('ru.archived')},
+ 'last_modified', {ts('ru.last_modified')})"""
 
 JOB_SCALARS = f"""'status', j.status, 'priority', j.priority, 'num_exes', j.num_exes,
- 'timeout', j.timeout, 'max_tries', j.max_tries, 'cpus_required', j.cpus_required,
- 'mem_required', j.mem_required, 'disk_in_required', j.disk_in_required,
- 'disk_out_required', j.disk_out_required, 'created', {ts('j.created')},
+ 'timeout', j.timeout, 'max_tries', j.max_tries, 'cpus_required', {f8('j.cpus_required')},
+ 'mem_required', {f8('j.mem_required')}, 'disk_in_required', {f8('j.disk_in_required')},
+ 'disk_out_required', {f8('j.disk_out_required')}, 'created', {ts('j.created')},
  'queued', {ts('j.queued')}, 'started', {ts('j.started')}, 'ended', {ts('j.ended')},
  'last_status_change', {ts('j.last_status_change')},
  'last_modified', {ts('j.last_modified')}"""
@@ -56,7 +98,55 @@ FILE_OBJECT = f"""json_build_object('id', f.id, 'workspace',
  'geometry', f.geometry, 'center_point', f.center_point, 'meta_data', f.meta_data,
  'last_modified', {ts('f.last_modified')})"""
 
-EXECUTION = f"""json_build_object('id', x.id, 'status', x.status,
+PRODUCT_OBJECT = FILE_OBJECT[:-1] + """, 'is_operational', f.is_operational,
+ 'is_published', f.is_published, 'published', """ + ts("f.published") + """,
+ 'unpublished', """ + ts("f.unpublished") + """,
+ 'job_type', CASE WHEN f.job_type_id IS NULL THEN NULL
+   ELSE json_build_object('id', f.job_type_id) END,
+ 'job', CASE WHEN f.job_id IS NULL THEN NULL ELSE json_build_object('id', f.job_id) END,
+ 'job_exe', CASE WHEN f.job_exe_id IS NULL THEN NULL
+   ELSE json_build_object('id', f.job_exe_id) END)"""
+
+
+def json_array(document: str) -> str:
+    """``document`` when it is a JSON array, else NULL (no elements): the job data comes
+    from outside and may have any shape."""
+    return f"CASE WHEN jsonb_typeof({document}) = 'array' THEN {document} END"
+
+
+def interface_values(declared: str, given: str, file_object: str) -> str:
+    """``inputs`` (or ``outputs``) of the details: every entry of the interface's list
+    ``declared`` that is an object with a string name, in order, with its value from the
+    last entry of ``given`` of that name (null without one, whatever the type): a
+    property's ``value``; for a ``file``, the first file its ``file_id``/``file_ids`` name
+    that exists (or null), for ``files`` all of them in that order (``file_object``
+    renders ``f``/``w``)."""
+    files = f"""FROM (SELECT e.id::bigint AS id, e.n FROM (
+            SELECT CASE WHEN jsonb_typeof(x.id) = 'number' AND x.id::text ~ '^[0-9]+$'
+                THEN x.id::text::numeric END AS id, x.n
+            FROM (SELECT v.e->'file_id' AS id, 0::bigint AS n
+                  UNION ALL SELECT t.x, t.n
+                  FROM jsonb_array_elements({json_array("v.e->'file_ids'")})
+                       WITH ORDINALITY t(x, n)) x
+          ) e WHERE e.id BETWEEN 1 AND 9223372036854775807) i
+          JOIN scale_file f ON f.id = i.id JOIN workspace w ON w.id = f.workspace_id"""
+    return f"""(SELECT coalesce(json_agg(json_build_object('name', d.item->>'name',
+            'type', d.item->'type', 'value', CASE
+              WHEN v.e IS NULL THEN NULL
+              WHEN d.item->'type' = '"files"' THEN
+                (SELECT coalesce(json_agg({file_object} ORDER BY i.n), '[]') {files})
+              WHEN d.item->'type' = '"file"' THEN
+                (SELECT {file_object} {files} ORDER BY i.n LIMIT 1)
+              ELSE (v.e->'value')::json END) ORDER BY d.n), '[]')
+        FROM jsonb_array_elements({json_array(declared)}) WITH ORDINALITY d(item, n)
+        LEFT JOIN LATERAL (
+            SELECT g.e FROM jsonb_array_elements({json_array(given)}) WITH ORDINALITY g(e, n)
+            WHERE jsonb_typeof(g.e) = 'object' AND g.e->'name' = d.item->'name'
+            ORDER BY g.n DESC LIMIT 1) v ON TRUE
+        WHERE jsonb_typeof(d.item) = 'object' AND jsonb_typeof(d.item->'name') = 'string')"""
+
+
+EXE_SCALARS = f"""'id', x.id, 'status', x.status,
  'command_arguments', x.command_arguments, 'timeout', x.timeout,
  'pre_started', {ts('x.pre_started')}, 'pre_completed', {ts('x.pre_completed')},
  'pre_exit_code', x.pre_exit_code, 'job_started', {ts('x.job_started')},
@@ -64,7 +154,9 @@ EXECUTION = f"""json_build_object('id', x.id, 'status', x.status,
  'post_started', {ts('x.post_started')}, 'post_completed', {ts('x.post_completed')},
  'post_exit_code', x.post_exit_code, 'created', {ts('x.created')},
  'queued', {ts('x.queued')}, 'started', {ts('x.started')}, 'ended', {ts('x.ended')},
- 'last_modified', {ts('x.last_modified')}, 'job', json_build_object('id', x.job_id),
+ 'last_modified', {ts('x.last_modified')}"""
+
+EXECUTION = f"""json_build_object({EXE_SCALARS}, 'job', json_build_object('id', x.job_id),
  'node', CASE WHEN x.node_id IS NULL THEN NULL ELSE json_build_object('id', x.node_id) END,
  'error', CASE WHEN x.error_id IS NULL THEN NULL ELSE json_build_object('id', x.error_id) END)"""
 
@@ -78,40 +170,58 @@ ROW_EXTRAS = {
 }
 
 
+def page(*, count: str, ids: str, row: str, rows_from: str, limit: int, offset: int,
+         params: tuple, next_url: str | None, previous_url: str | None) -> tuple[str, tuple]:
+    """One list body: ``count`` counts the rows; ``ids`` selects the page's ids in order
+    (its ``LIMIT``/``OFFSET`` included, read off an index); ``row`` renders a row of
+    ``rows_from`` (which joins on ``page.id``). ``params`` fill ``count`` and ``ids``
+    alike."""
+    sql = f"""
+    WITH total(n) AS ({count}),
+    page AS (SELECT p.id, row_number() OVER () AS n FROM ({ids}) p)
+    SELECT json_build_object(
+        'count', total.n,
+        'next', CASE WHEN total.n > {offset + limit} THEN %s::text END,
+        'previous', %s::text,
+        'results', coalesce((SELECT json_agg({row} ORDER BY page.n) FROM page {rows_from}),
+                            '[]')
+    )::text
+    FROM total
+    """
+    return sql, params + params + (next_url, previous_url)
+
+
 def job_list(*, where: str, order: str, limit: int, offset: int, extras: str = "plain",
-             params: tuple = (), counted: bool = False) -> tuple[str, tuple]:
-    """count + one page of job rows; ``where`` filters ``job j``, ``order`` orders it.
+             params: tuple = (), counted: bool = False, next_url: str | None = None,
+             previous_url: str | None = None) -> tuple[str, tuple]:
+    """count, page links and one page of job rows; ``where`` filters ``job j``, ``order``
+    orders it.
 
     ``counted``: the count sums ``job_count`` (aliased ``j`` too: ``where`` names only
-    columns it shares with job), as the API does for such filters.
+    columns it shares with job), as the API does for such filters. ``next_url`` is given
+    only when the count shows rows past this page.
     """
     count = (
         f"SELECT coalesce(sum(j.count), 0) FROM job_count j WHERE {where}"
         if counted
         else f"SELECT count(*) FROM job j WHERE {where}"
     )
-    sql = f"""
-    WITH page AS (
-        SELECT j.id, row_number() OVER () AS n FROM (
-            SELECT j.id FROM job j WHERE {where} ORDER BY {order} LIMIT {limit} OFFSET {offset}
-        ) j
-    )
-    SELECT json_build_object(
-        'count', ({count}),
-        'next', NULL, 'previous', NULL,
-        'results', coalesce((
-            SELECT json_agg(json_build_object('id', j.id, 'job_type', {JOB_TYPE_BRIEF},
+    return page(
+        count=count,
+        ids=f"SELECT j.id FROM job j WHERE {where} ORDER BY {order} "
+            f"LIMIT {limit} OFFSET {offset}",
+        row=f"""json_build_object('id', j.id, 'job_type', {JOB_TYPE_BRIEF},
                 'job_type_rev', {JOB_TYPE_REV_BRIEF}, 'event', {EVENT_BRIEF},
-                'error', {ERROR_BRIEF}, {JOB_SCALARS} {ROW_EXTRAS[extras]}) ORDER BY page.n)
-            FROM page JOIN job j ON j.id = page.id {JOINS}
-        ), '[]')
-    )::text
-    """
-    return sql, params + params
+                'error', {ERROR_BRIEF}, {JOB_SCALARS} {ROW_EXTRAS[extras]})""",
+        rows_from=f"JOIN job j ON j.id = page.id {JOINS}",
+        limit=limit, offset=offset, params=params, next_url=next_url,
+        previous_url=previous_url,
+    )
 
 
 def job_details(*, job_id: int) -> tuple[str, tuple]:
-    """The job with full nested objects, data, results, recipes, executions and files."""
+    """The job with full nested objects, data, results, recipes, executions, inputs and
+    outputs."""
     sql = f"""
     SELECT json_build_object('id', j.id,
         'job_type', json_build_object('id', jt.id, 'name', jt.name, 'version', jt.version,
@@ -123,9 +233,9 @@ def job_details(*, job_id: int) -> tuple[str, tuple]:
             'uses_docker', jt.uses_docker, 'docker_privileged', jt.docker_privileged,
             'docker_image', jt.docker_image, 'priority', jt.priority,
             'timeout', jt.timeout, 'max_tries', jt.max_tries,
-            'cpus_required', jt.cpus_required, 'mem_required', jt.mem_required,
-            'disk_out_const_required', jt.disk_out_const_required,
-            'disk_out_mult_required', jt.disk_out_mult_required,
+            'cpus_required', {f8('jt.cpus_required')}, 'mem_required', {f8('jt.mem_required')},
+            'disk_out_const_required', {f8('jt.disk_out_const_required')},
+            'disk_out_mult_required', {f8('jt.disk_out_mult_required')},
             'created', {ts('jt.created')}, 'archived', {ts('jt.archived')},
             'paused', {ts('jt.paused')}, 'last_modified', {ts('jt.last_modified')}),
         'job_type_rev', json_build_object('id', rv.id,
@@ -133,16 +243,9 @@ def job_details(*, job_id: int) -> tuple[str, tuple]:
             'revision_num', rv.revision_num, 'interface', rv.interface,
             'created', {ts('rv.created')}),
         'event', json_build_object('id', ev.id, 'type', ev.type, 'rule',
-            (SELECT json_build_object('id', ru.id, 'type', ru.type, 'name', ru.name,
-                'is_active', ru.is_active, 'configuration', ru.configuration,
-                'created', {ts('ru.created')}, 'archived', {ts('ru.archived')},
-                'last_modified', {ts('ru.last_modified')})
-             FROM trigger_rule ru WHERE ru.id = ev.rule_id),
+            (SELECT {TRIGGER_RULE} FROM trigger_rule ru WHERE ru.id = ev.rule_id),
             'occurred', {ts('ev.occurred')}),
-        'error', CASE WHEN er.id IS NULL THEN NULL ELSE json_build_object('id', er.id,
-            'name', er.name, 'title', er.title, 'description', er.description,
-            'category', er.category, 'created', {ts('er.created')},
-            'last_modified', {ts('er.last_modified')}) END,
+        'error', {error_full('er')},
         {JOB_SCALARS},
         'data', j.data, 'results', j.results,
         'recipes', (SELECT coalesce(json_agg(json_build_object('id', rc.id,
@@ -159,11 +262,116 @@ def job_details(*, job_id: int) -> tuple[str, tuple]:
             JOIN trigger_event re ON re.id = rc.event_id WHERE rj.job_id = j.id),
         'job_exes', (SELECT coalesce(json_agg({EXECUTION} ORDER BY x.created DESC, x.id DESC),
                 '[]') FROM job_exe x WHERE x.job_id = j.id),
-        'files', (SELECT coalesce(json_agg({FILE_OBJECT} ORDER BY f.id), '[]')
-            FROM scale_file f JOIN workspace w ON w.id = f.workspace_id
-            WHERE f.id IN (SELECT l.input_file_id FROM job_input_file l WHERE l.job_id = j.id
-                           UNION SELECT p.id FROM scale_file p WHERE p.job_id = j.id))
+        'inputs', {interface_values("rv.interface->'input_data'", "j.data->'input_data'",
+                                    FILE_OBJECT)},
+        'outputs', {interface_values("rv.interface->'output_data'", "j.results->'output_data'",
+                                     PRODUCT_OBJECT)}
     )::text
     FROM job j {JOINS} WHERE j.id = %s
     """
     return sql, (job_id,)
+
+
+def job_type_list(*, where: str = "TRUE", limit: int = 100, offset: int = 0,
+                  params: tuple = (), next_url: str | None = None,
+                  previous_url: str | None = None) -> tuple[str, tuple]:
+    """``/job-types/``: ``where`` filters ``job_type jt``; by name, version, id."""
+    return page(
+        count=f"SELECT count(*) FROM job_type jt WHERE {where}",
+        ids=f"SELECT jt.id FROM job_type jt WHERE {where} ORDER BY jt.name, jt.version, jt.id "
+            f"LIMIT {limit} OFFSET {offset}",
+        row=JOB_TYPE_ROW,
+        rows_from="JOIN job_type jt ON jt.id = page.id",
+        limit=limit, offset=offset, params=params, next_url=next_url,
+        previous_url=previous_url,
+    )
+
+
+def status_counts(column: str) -> str:
+    """One ``job_counts_<hours>h`` array from the ``counts`` rows (``column`` holds the
+    window's count), by status then error category."""
+    return f"""(SELECT coalesce(json_agg(json_build_object('status', c.status,
+        'count', c.{column}, 'most_recent', {ts('c.most_recent')}, 'category', c.category)
+        ORDER BY c.status, c.category) FILTER (WHERE c.{column} > 0), '[]') FROM counts c)"""
+
+
+def job_type_details(*, job_type_id: int) -> tuple[str, tuple]:
+    """``/job-types/{id}/``: the row, interface, error mapping, trigger rule, the errors the
+    mapping names, and the status counts of the job type's jobs whose status changed in
+    the last 6, 12 and 24 hours, from one scan of the 24 hours (the newest change of a
+    status within 6 hours is its newest within 24)."""
+    sql = f"""
+    WITH counts AS (
+        SELECT j.status, er.category,
+            count(*) FILTER (WHERE j.last_status_change >= now() - interval '6 hours') AS h6,
+            count(*) FILTER (WHERE j.last_status_change >= now() - interval '12 hours') AS h12,
+            count(*) AS h24, max(j.last_status_change) AS most_recent
+        FROM job j LEFT JOIN error er ON er.id = j.error_id
+        WHERE j.job_type_id = %s AND j.last_status_change >= now() - interval '24 hours'
+        GROUP BY j.status, er.category
+    )
+    SELECT {JOB_TYPE_ROW[:-1]},
+        'interface', jt.interface, 'error_mapping', jt.error_mapping,
+        'trigger_rule', (SELECT {TRIGGER_RULE} FROM trigger_rule ru
+                         WHERE ru.id = jt.trigger_rule_id),
+        'errors', (SELECT coalesce(json_agg({error_full('e')} ORDER BY e.name, e.id), '[]')
+                   FROM error e WHERE e.name IN (
+                       SELECT jsonb_path_query(jt.error_mapping, '$.exit_codes.*') #>> '{{}}')),
+        'job_counts_6h', {status_counts('h6')},
+        'job_counts_12h', {status_counts('h12')},
+        'job_counts_24h', {status_counts('h24')})::text
+    FROM job_type jt WHERE jt.id = %s
+    """
+    return sql, (job_type_id, job_type_id)
+
+
+def node(alias: str, *, full: bool) -> str:
+    more = f""", 'is_paused', {alias}.is_paused, 'is_active', {alias}.is_active,
+ 'archived', {ts(f'{alias}.archived')}, 'created', {ts(f'{alias}.created')},
+ 'last_modified', {ts(f'{alias}.last_modified')}""" if full else ""
+    return f"""CASE WHEN {alias}.id IS NULL THEN NULL ELSE json_build_object('id', {alias}.id,
+ 'hostname', {alias}.hostname, 'port', {alias}.port, 'slave_id', {alias}.slave_id{more}) END"""
+
+
+EXECUTION_JOB = f"""json_build_object('id', j.id, 'job_type', {JOB_TYPE_BRIEF},
+ 'job_type_rev', json_build_object('id', j.job_type_rev_id),
+ 'event', json_build_object('id', j.event_id), 'error', {ERROR_BRIEF},
+ 'status', j.status, 'priority', j.priority, 'num_exes', j.num_exes)"""
+
+EXECUTION_JOINS = """JOIN job j ON j.id = x.job_id JOIN job_type jt ON jt.id = j.job_type_id
+ LEFT JOIN error er ON er.id = j.error_id LEFT JOIN node n ON n.id = x.node_id
+ LEFT JOIN error xe ON xe.id = x.error_id"""
+
+
+def job_execution_list(*, where: str = "TRUE", limit: int = 100, offset: int = 0,
+                       params: tuple = (), next_url: str | None = None,
+                       previous_url: str | None = None) -> tuple[str, tuple]:
+    """``/job-executions/``: ``where`` filters ``job_exe x``; by last_modified, id."""
+    return page(
+        count=f"SELECT count(*) FROM job_exe x WHERE {where}",
+        ids=f"SELECT x.id FROM job_exe x WHERE {where} ORDER BY x.last_modified, x.id "
+            f"LIMIT {limit} OFFSET {offset}",
+        row=f"""json_build_object({EXE_SCALARS}, 'job', {EXECUTION_JOB},
+                'node', {node('n', full=False)}, 'error', {error_brief('xe')})""",
+        rows_from=f"JOIN job_exe x ON x.id = page.id {EXECUTION_JOINS}",
+        limit=limit, offset=offset, params=params, next_url=next_url,
+        previous_url=previous_url,
+    )
+
+
+def job_execution_details(*, job_exe_id: int) -> tuple[str, tuple]:
+    """``/job-executions/{id}/``: the row with the full node and error, the resources
+    scheduled and the results; never stdout/stderr (no log URLs: null)."""
+    sql = f"""
+    SELECT json_build_object({EXE_SCALARS}, 'job', {EXECUTION_JOB},
+        'node', {node('n', full=True)}, 'error', {error_full('xe')},
+        'environment', x.environment, 'cpus_scheduled', {f8('x.cpus_scheduled')},
+        'mem_scheduled', {f8('x.mem_scheduled')},
+        'disk_in_scheduled', {f8('x.disk_in_scheduled')},
+        'disk_out_scheduled', {f8('x.disk_out_scheduled')},
+        'disk_total_scheduled', {f8('x.disk_total_scheduled')}, 'results', x.results,
+        'current_stdout_url', NULL, 'current_stderr_url', NULL,
+        'results_manifest', x.results_manifest)::text
+    FROM job_exe x {EXECUTION_JOINS} WHERE x.id = %s
+    """
+    return sql, (job_exe_id,)

@@ -4,10 +4,13 @@ For a database of ``BENCH_JOBS`` jobs (default 1,000,000; loaded once by
 ``generate_demo_data`` and reused), it starts the service under gunicorn as in
 production and measures, for every read, the API's latency percentiles, the floor (the
 same JSON produced by PostgreSQL alone, see ``bench/floors.py``) and the fixed cost of a
-trivial DRF endpoint; then cancel against a details read, a 1000-row page against a
-100-row page, a mixed read load from 8 clients, and a 100-row page on ``BENCH_SMALL_JOBS``
-jobs (default 100,000) against the same page on ``BENCH_JOBS``. Whatever is compared is
+trivial DRF endpoint; then cancel against a details read, 1000-row pages against
+100-row pages, a mixed read load from 8 clients, and 100-row pages on ``BENCH_SMALL_JOBS``
+jobs (default 100,000) against the same pages on ``BENCH_JOBS``. Whatever is compared is
 measured taking turns, request by request (``time_calls``).
+Before anything is timed, each floor's body is checked against the API's for the same
+request (parsed: values, key order and number types; ``bench/compare.py``): one line per
+read, and exit status 1 with the first differing path if any differs.
 It prints one table and writes it, with the machine, to ``bench/out/latest-<jobs>.md``;
 ``bench/RESULTS.md`` keeps the runs worth comparing.
 
@@ -40,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import floors  # noqa: E402
+from bench.compare import first_difference, parse  # noqa: E402
 
 PYTHON = sys.executable
 BENCH_JOBS = int(os.environ.get("BENCH_JOBS", "1000000"))
@@ -244,6 +248,30 @@ def measure_read(port: int, path: str, conn, sql: str, params: tuple) -> tuple[d
 # ----------------------------------------------------------------------------- the run
 
 
+def floor_body(conn, sql: str, params: tuple) -> str:
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def check_floor(port: int, conn, read: Read, *, attempts: int = 5) -> tuple[str | None, int]:
+    """Where the floor's JSON body first differs from the API's for the same request (None
+    when they are equal: same values, key order and number types; bench/compare.py), and
+    the attempt that decided. Job type details count the jobs of the last hours by the
+    wall clock, so a job can leave a window between the two reads: a difference counts
+    only when it is there on every one of ``attempts`` tries."""
+    difference = None
+    for attempt in range(1, attempts + 1):
+        status, api = get(port, read.path)
+        if status != 200:
+            return f"the API answered {status}: {api[:300]!r}", attempt
+        difference = first_difference(parse(api), parse(floor_body(conn, *read.floor)))
+        if difference is None:
+            return None, attempt
+    return difference, attempts
+
+
+
 @dataclass
 class Read:
     name: str
@@ -269,17 +297,38 @@ def sample_values(conn, meta: dict) -> dict:
         job_type_name, category = cursor.fetchone()
         cursor.execute("""SELECT j.id FROM job j WHERE j.num_exes = 4
                           AND EXISTS (SELECT 1 FROM job_input_file l WHERE l.job_id = j.id)
-                          AND j.results IS NOT NULL ORDER BY j.id LIMIT 1""")
+                          AND j.results <> '{}' ORDER BY j.id LIMIT 1""")
         details_id = cursor.fetchone()[0]
+        # An execution with a node and an error: its details show both in full.
+        cursor.execute("""SELECT id FROM job_exe WHERE node_id IS NOT NULL
+                          AND error_id IS NOT NULL ORDER BY id LIMIT 1""")
+        job_exe_id = cursor.fetchone()[0]
     return {"newest": newest, "jobs": jobs, "job_type_id": job_type_id,
-            "job_type_name": job_type_name, "category": category, "details_id": details_id}
+            "job_type_name": job_type_name, "category": category, "details_id": details_id,
+            "job_exe_id": job_exe_id}
 
 
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def reads(values: dict) -> list[Read]:
+def page_links(base: str, path: str, params: dict, page: int) -> tuple[str, str | None]:
+    """The absolute URLs of the next and previous pages, as the API writes them: the
+    request's parameters sorted, ``page`` set (or left out for page 1)."""
+
+    def url(number: int) -> str:
+        query = {key: str(value) for key, value in params.items() if key != "page"}
+        if number > 1:
+            query["page"] = str(number)
+        encoded = urlencode(sorted(query.items()))
+        return f"{base}{path}" + (f"?{encoded}" if encoded else "")
+
+    return url(page + 1), (url(page - 1) if page > 1 else None)
+
+
+def reads(values: dict, base: str) -> list[Read]:
+    """Every read, by the API's path and its floor; ``base`` is the API's address
+    (``http://127.0.0.1:<port>``), which the page links of both bodies contain."""
     newest = values["newest"]
     day = (newest - timedelta(days=1), newest)
     hour_ago = newest - timedelta(hours=1)
@@ -292,10 +341,20 @@ def reads(values: dict) -> list[Read]:
         query = f"?{urlencode(params)}" if params else ""
         # The API counts through job_count unless a time window is given (JobFilterSet.count).
         counted = not ({"started", "ended", "job_id"} & set(params))
+        next_url, previous_url = page_links(base, path, params, offset // limit + 1)
         sql = floors.job_list(where=where, order=order, limit=limit, offset=offset,
-                              extras=extras, params=args, counted=counted)
+                              extras=extras, params=args, counted=counted,
+                              next_url=next_url, previous_url=previous_url)
         return Read(name, path + query, sql)
 
+    def listing(name, path, floor, query_params, limit=100, offset=0, **options):
+        query = f"?{urlencode(query_params)}" if query_params else ""
+        next_url, previous_url = page_links(base, path, query_params, offset // limit + 1)
+        sql = floor(limit=limit, offset=offset, next_url=next_url, previous_url=previous_url,
+                    **options)
+        return Read(name, path + query, sql)
+
+    job_type_id = values["job_type_id"]
     return [
         jobs("/jobs/ default", {}),
         jobs("/jobs/ order=-last_modified", {"order": "-last_modified"},
@@ -324,6 +383,21 @@ def reads(values: dict) -> list[Read]:
         jobs("/jobs/executions/ default", {}, extras="executions", path="/jobs/executions/"),
         jobs("/jobs/executions/ page_size=1000", {"page_size": 1000}, limit=1000,
              extras="executions", path="/jobs/executions/"),
+        listing("/job-types/ default", "/job-types/", floors.job_type_list, {}),
+        listing("/job-types/ category", "/job-types/", floors.job_type_list,
+                {"category": values["category"]}, where="jt.category = %s",
+                params=(values["category"],)),
+        Read("/job-types/{id}/", f"/job-types/{job_type_id}/",
+             floors.job_type_details(job_type_id=job_type_id)),
+        listing("/job-executions/ default", "/job-executions/", floors.job_execution_list, {}),
+        listing("/job-executions/ job_type_id", "/job-executions/", floors.job_execution_list,
+                {"job_type_id": job_type_id},
+                where="x.job_id IN (SELECT j.id FROM job j WHERE j.job_type_id = %s)",
+                params=(job_type_id,)),
+        listing("/job-executions/ page_size=1000", "/job-executions/",
+                floors.job_execution_list, {"page_size": 1000}, limit=1000),
+        Read("/job-executions/{id}/ (node, error)", f"/job-executions/{values['job_exe_id']}/",
+             floors.job_execution_details(job_exe_id=values["job_exe_id"])),
     ]
 
 
@@ -435,19 +509,39 @@ def main() -> int:
                 f"{meta['load_seconds']:.0f} s (at {meta['loaded_at']})")
             say(f"- fixed cost (trivial DRF endpoint) p50 {fixed['p50']:.2f} ms")
             say()
-            say("| read | API p50 | API p95 | API p99 | floor p50 | ratio |")
-            say("|---|---:|---:|---:|---:|---:|")
+            all_reads = reads(values, f"http://127.0.0.1:{port}")
+            # Before anything is timed: a floor that does not produce the API's body is no
+            # floor, and the ratios would compare different work.
+            mismatches = 0
+            for read in all_reads:
+                difference, attempt = check_floor(port, conn, read)
+                if difference is None:
+                    again = f" (on attempt {attempt})" if attempt > 1 else ""
+                    print(f"{read.name}: floor JSON = API JSON: yes{again}", flush=True)
+                else:
+                    mismatches += 1
+                    print(f"{read.name}: floor JSON = API JSON: NO, first difference at "
+                          f"{difference}", file=sys.stderr, flush=True)
+            if mismatches:
+                print(f"FAILED: {mismatches} of {len(all_reads)} floors differ from the API",
+                      file=sys.stderr, flush=True)
+                return 1
+            say(f"- floor JSON = API JSON (parsed; key order and number types included) for "
+                f"all {len(all_reads)} reads, checked before timing")
+            say()
+            say("| read | API p50 | API p95 | API p99 | floor p50 | ratio | API/floor raw |")
+            say("|---|---:|---:|---:|---:|---:|---:|")
             results = {}
-            for read in reads(values):
+            for read in all_reads:
                 api, floor = measure_read(port, read.path, conn, *read.floor)
                 ratio = max(api["p50"] - fixed["p50"], 0) / floor["p50"]
                 results[read.name] = (api, floor, ratio)
                 say(f"| {read.name} | {api['p50']:.1f} | {api['p95']:.1f} | {api['p99']:.1f} "
-                    f"| {floor['p50']:.1f} | {ratio:.2f} |")
+                    f"| {floor['p50']:.1f} | {ratio:.2f} | {api['p50'] / floor['p50']:.2f} |")
             worst = max(ratio for _, _, ratio in results.values())
             say()
-            say(f"worst API/floor ratio: {worst:.2f}")
-            paths = {read.name: read.path for read in reads(values)}
+            say(f"worst API/floor ratio: {worst:.2f} (target ≤ 1.5)")
+            paths = {read.name: read.path for read in all_reads}
             cancel, details = measure_cancel(
                 port, conn, token, paths["/jobs/{id}/ (4 exes, files)"]
             )
@@ -455,33 +549,38 @@ def main() -> int:
             say(f"- PATCH cancel: p50 {cancel['p50']:.1f} ms, p95 {cancel['p95']:.1f}, "
                 f"p99 {cancel['p99']:.1f}; cancel/details p50 = {cancel['p50']:.1f} / "
                 f"{details['p50']:.1f} ms = {cancel['p50'] / details['p50']:.2f}, the two "
-                f"taking turns (target ≤ 3)")
-            page_1000, page_100 = (
-                percentiles(times)["p50"]
-                for times in time_calls(
-                    api_call(port, paths["/jobs/ page_size=1000"]),
-                    api_call(port, paths["/jobs/ default"]),
-                    count=REQUESTS,
+                f"taking turns (target ≤ 2)")
+            for big, small_page in (("/jobs/ page_size=1000", "/jobs/ default"),
+                                    ("/job-executions/ page_size=1000",
+                                     "/job-executions/ default")):
+                page_1000, page_100 = (
+                    percentiles(times)["p50"]
+                    for times in time_calls(
+                        api_call(port, paths[big]), api_call(port, paths[small_page]),
+                        count=REQUESTS,
+                    )
                 )
-            )
-            say(f"- 1000-row page / 100-row page p50 = {page_1000:.1f} / {page_100:.1f} ms = "
-                f"{page_1000 / page_100:.2f}, the two taking turns (target ≤ 5)")
+                say(f"- {big.split()[0]} 1000-row page / 100-row page p50 = {page_1000:.1f} / "
+                    f"{page_100:.1f} ms = {page_1000 / page_100:.2f}, the two taking turns "
+                    f"(target ≤ 4)")
             mixed_paths = list(paths.values())
             rate, ok, errors = mixed_load(port, mixed_paths)
             say(f"- mixed reads, 8 concurrent clients, {MIXED_SECONDS:.0f} s: "
                 f"{rate:.1f} requests/s, {ok} answered 200, {errors} errors")
             if small_url:
                 with gunicorn(small_url) as small_port:
-                    large, small = (
-                        percentiles(times)["p50"]
-                        for times in time_calls(
-                            api_call(port, "/jobs/"), api_call(small_port, "/jobs/"),
-                            count=REQUESTS,
+                    for path in ("/jobs/", "/job-executions/"):
+                        large, small = (
+                            percentiles(times)["p50"]
+                            for times in time_calls(
+                                api_call(port, path), api_call(small_port, path),
+                                count=REQUESTS,
+                            )
                         )
-                    )
-                say(f"- /jobs/ 100-row page p50: {small:.1f} ms on {BENCH_SMALL_JOBS:,} jobs, "
-                    f"{large:.1f} ms on {BENCH_JOBS:,}: ratio {large / small:.2f}, the two "
-                    f"taking turns, each on its own gunicorn (target ≤ 1.3)")
+                        say(f"- {path} 100-row page p50: {small:.1f} ms on "
+                            f"{BENCH_SMALL_JOBS:,} jobs, {large:.1f} ms on {BENCH_JOBS:,}: "
+                            f"ratio {large / small:.2f}, the two taking turns, each on its "
+                            f"own gunicorn (target ≤ 1.2)")
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
     (out / f"latest-{BENCH_JOBS}.md").write_text("\n".join(lines) + "\n")

@@ -8,6 +8,7 @@ Nothing here reads execution stdout/stderr.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import orjson
@@ -17,7 +18,7 @@ from job.interfaces import job_inputs, job_outputs, referenced_file_ids
 from job.models import Job
 from job.serializers import JobDetailsSerializer
 from scale.api.filters import PG_BIGINT_MAX
-from scale.api.rendering import json_text
+from scale.api.rendering import RENDERED, json_text, rendered
 from storage.models import ScaleFile
 from storage.serializers import ProductFileSerializer, ScaleFileSerializer
 
@@ -32,6 +33,14 @@ def job_updates() -> QuerySet[Job]:
     return Job.objects.order_by("last_status_change", "id")
 
 
+@cache
+def _files_as_shown() -> QuerySet[ScaleFile]:
+    """Files with their JSON as inputs show them and as outputs do (see ``rendered``)."""
+    return ScaleFile.objects.order_by().annotate(
+        as_input=json_text(ScaleFileSerializer), as_output=json_text(ProductFileSerializer)
+    )
+
+
 def job_details(*, job_id: int) -> dict[str, Any] | None:
     """``/jobs/{id}/`` (None when there is no such job), in two queries: the job rendered
     by PostgreSQL with everything but ``inputs``/``outputs``, then the files those show.
@@ -39,10 +48,11 @@ def job_details(*, job_id: int) -> dict[str, Any] | None:
     Files are rendered by PostgreSQL too (as inputs show them and as outputs do) and
     embedded as they come.
     """
-    sql_fields = json_text(JobDetailsSerializer, exclude=JobDetailsSerializer.PYTHON_FIELDS)
+    python_fields = frozenset(JobDetailsSerializer.PYTHON_FIELDS)
     row = (
-        Job.objects.filter(pk=job_id)
-        .values_list(sql_fields, "data", "results", "job_type_rev__interface")
+        rendered(Job, JobDetailsSerializer, exclude=python_fields)
+        .filter(pk=job_id)
+        .values_list(RENDERED, "data", "results", "job_type_rev__interface")
         .first()
     )
     if row is None:
@@ -52,9 +62,7 @@ def job_details(*, job_id: int) -> dict[str, Any] | None:
     as_output: dict[int, orjson.Fragment] = {}
     ids = referenced_file_ids(data, results, within=PG_BIGINT_MAX)
     if ids:  # no query for a job without files
-        files = ScaleFile.objects.filter(pk__in=ids).values_list(
-            "pk", json_text(ScaleFileSerializer), json_text(ProductFileSerializer)
-        )
+        files = _files_as_shown().filter(pk__in=ids).values_list("pk", "as_input", "as_output")
         for pk, input_text, output_text in files:
             as_input[pk] = orjson.Fragment(input_text)
             as_output[pk] = orjson.Fragment(output_text)
@@ -62,8 +70,8 @@ def job_details(*, job_id: int) -> dict[str, Any] | None:
         "inputs": job_inputs(interface=interface, data=data, files=as_input),
         "outputs": job_outputs(interface=interface, results=results, files=as_output),
     }
-    rendered = orjson.loads(text)
+    by_postgresql = orjson.loads(text)
     return {
-        name: computed[name] if name in computed else rendered[name]
+        name: computed[name] if name in computed else by_postgresql[name]
         for name in JobDetailsSerializer.Meta.fields
     }

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import CharField, Count, F, Func, Max, QuerySet, Subquery
-from django.utils import timezone
+from django.db.models import CharField, Count, F, Func, Max, QuerySet, Subquery, Value
+from django.db.models.functions import Now
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -176,7 +176,7 @@ def status_counts(hours: int):
     last ``hours`` hours, by status (and error category for FAILED ones)."""
 
     def rows(job_type):
-        since = timezone.now() - timedelta(hours=hours)
+        since = Now() - Value(timedelta(hours=hours))  # the database's clock: see rendered()
         return (
             Job.objects.filter(job_type=job_type, last_status_change__gte=since)
             .values("status", "error__category")

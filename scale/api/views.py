@@ -30,7 +30,7 @@ from rest_framework.response import Response
 
 from scale.api.filters import PG_BIGINT_MAX
 from scale.api.pagination import FilterSetPaginator
-from scale.api.rendering import json_page, json_text
+from scale.api.rendering import RENDERED, json_page, rendered
 
 
 @contextmanager
@@ -112,11 +112,9 @@ class ReadOnlyViewSet(MethodNotAllowedFirstMixin, viewsets.GenericViewSet):
     def get_object_json(self):
         """The details of the object in the path, rendered by PostgreSQL (a 404 if none)."""
         object_id = self.get_object_id()
-        text = (
-            self.get_queryset().filter(pk=object_id).values_list(
-                json_text(self.get_serializer_class()), flat=True
-            ).first()
-        )
+        model = self.get_queryset().model
+        rows = rendered(model, self.get_serializer_class()).filter(pk=object_id)
+        text = rows.values_list(RENDERED, flat=True).first()
         if text is None:
             raise Http404(f"{self.object_name} {object_id} was not found.")
         return orjson.Fragment(text)

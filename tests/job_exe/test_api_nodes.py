@@ -196,3 +196,14 @@ def test_query_counts_do_not_grow_with_rows(api_client):
     assert one == [queries("/nodes/"), queries("/nodes/status/")] == [6, 6]
     # BEGIN, SET TRANSACTION, the node's JSON with its running executions, COMMIT.
     assert queries(f"/nodes/{first.pk}/") == 4
+
+
+@pytest.mark.parametrize(
+    "path", ["/nodes/", "/nodes/status/", "/errors/", "/recipes/", "/recipe-types/", "/status/",
+             "/version/"]
+)
+def test_browsable_api_renders_the_neighbouring_reads(api_client, nodes, path):
+    factories.JobExecutionFactory(node=nodes[1], status="RUNNING")
+    response = api_client.get(path, HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"

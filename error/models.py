@@ -13,6 +13,8 @@ class Error(models.Model):
     title = models.CharField(max_length=50, blank=True, null=True)
     description = models.CharField(max_length=250, blank=True, null=True)
     category = models.CharField(max_length=50, choices=Category.choices, default=Category.SYSTEM)
+    # Loaded with the installation (Scale's built-in errors) rather than registered later.
+    is_builtin = models.BooleanField(default=False, db_default=False)
     created = models.DateTimeField(auto_now_add=True)
     last_modified = models.DateTimeField(auto_now=True)
 

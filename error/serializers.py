@@ -11,6 +11,17 @@ class ErrorBriefSerializer(ScaleSerializer):
 
 
 class ErrorSerializer(ScaleSerializer):
+    """An error as jobs and executions nest it (the job services' key set)."""
+
     class Meta:
         model = Error
         fields = (*ERROR_BRIEF_FIELDS, "created", "last_modified")
+
+
+class ErrorDetailsSerializer(ScaleSerializer):
+    """A row of ``/errors/`` and ``/errors/{id}/`` (error.rst): the error with
+    ``is_builtin``."""
+
+    class Meta:
+        model = Error
+        fields = (*ERROR_BRIEF_FIELDS, "is_builtin", "created", "last_modified")

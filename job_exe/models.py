@@ -7,10 +7,15 @@ class Node(models.Model):
     hostname = models.CharField(max_length=250, unique=True)
     port = models.IntegerField()
     slave_id = models.CharField(max_length=250, db_index=True)
+    pause_reason = models.CharField(max_length=250, blank=True, null=True)
     is_paused = models.BooleanField(default=False)
+    # Paused automatically because of a high error rate, not by an operator.
+    is_paused_errors = models.BooleanField(default=False, db_default=False)
     is_active = models.BooleanField(default=True)
     archived = models.DateTimeField(blank=True, null=True)
     created = models.DateTimeField(auto_now_add=True)
+    # When Mesos last offered the node's resources: null here, where no Mesos runs.
+    last_offer = models.DateTimeField(blank=True, null=True)
     last_modified = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -82,6 +87,8 @@ class JobExecution(models.Model):
             # Newest execution of a job (latest_job_exe, job_exes newest first).
             models.Index(fields=["job", "-created", "-id"], name="job_exe_job_created_idx"),
             models.Index(fields=["status"], name="job_exe_status_idx"),
+            # A node's recent executions (/nodes/status/ counts them by status).
+            models.Index(fields=["node", "last_modified"], name="job_exe_node_modified_idx"),
             # Default order of /job-executions/, and its started/ended window.
             models.Index(fields=["last_modified", "id"], name="job_exe_last_modified_id_idx"),
         ]

@@ -1,16 +1,22 @@
-"""The shapes of ``/job-executions/`` (an execution as a job shows it is
+"""The shapes of ``/job-executions/`` and ``/nodes/`` (an execution as a job shows it is
 ``job.serializers.JobExecutionSerializer``)."""
 
-from django.db.models import Value
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import BooleanField, Count, Max, QuerySet, Value
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from error.models import Error
 from error.serializers import ErrorBriefSerializer, ErrorSerializer
 from job.models import Job
 from job.serializers import JOB_EXE_FIELDS, JobTypeBriefSerializer
 from job_exe.models import JobExecution, Node
+from scale.api.fields import UtcMillisecondDateTimeField
 from scale.api.rendering import Ref
-from scale.api.serializers import IdObjectField, ScaleSerializer
+from scale.api.serializers import IdObjectField, RowsSerializer, ScaleSerializer
 
 
 class NodeBriefSerializer(ScaleSerializer):
@@ -99,3 +105,157 @@ class JobExecutionDetailsSerializer(JobExecutionListSerializer):
             "current_stderr_url",
             "results_manifest",
         )
+
+
+NODE_FIELDS = (
+    "id",
+    "hostname",
+    "port",
+    "slave_id",
+    "pause_reason",
+    "is_paused",
+    "is_paused_errors",
+    "is_active",
+    "archived",
+    "created",
+    "last_offer",
+    "last_modified",
+)
+SCHEDULED_RESOURCE_FIELDS = (
+    "cpus_scheduled",
+    "mem_scheduled",
+    "disk_in_scheduled",
+    "disk_out_scheduled",
+    "disk_total_scheduled",
+)
+
+
+class NodeListSerializer(ScaleSerializer):
+    """A row of ``/nodes/`` (node.rst), and the node of a ``/nodes/status/`` row."""
+
+    class Meta:
+        model = Node
+        fields = NODE_FIELDS
+
+
+class RunningExecutionSerializer(ScaleSerializer):
+    """An execution running on a node: its job (type brief), the node by id, its error and
+    the resources scheduled for it."""
+
+    job = ExecutionJobSerializer(read_only=True)
+    node = IdObjectField(source="node_id", allow_null=True)
+    error = ErrorBriefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = JobExecution
+        fields = (*JOB_EXE_FIELDS, "job", "node", "error", *SCHEDULED_RESOURCE_FIELDS)
+
+
+def running_executions(node) -> QuerySet[JobExecution]:
+    """A node's RUNNING executions, by last_modified (then id), as Scale listed them."""
+    return JobExecution.objects.filter(node=node, status=JobExecution.Status.RUNNING).order_by(
+        "last_modified", "id"
+    )
+
+
+class NodeDetailsSerializer(NodeListSerializer):
+    """``/nodes/{id}/``: the node and the executions running on it.
+
+    Scale's ``resources`` and ``disconnected`` came from the Mesos master (a node's offered
+    resources, whether Mesos still knew the agent); there is no Mesos master here, and the
+    chapter marks both optional, so they are left out rather than invented.
+    """
+
+    job_exes_running = RunningExecutionSerializer(
+        many=True, read_only=True, rows=running_executions
+    )
+
+    class Meta(NodeListSerializer.Meta):
+        fields = (*NODE_FIELDS, "job_exes_running")
+
+
+class ExecutionStatusCountSerializer(RowsSerializer):
+    """Executions of one status (and error category, for FAILED ones) on a node."""
+
+    status = serializers.ChoiceField(choices=JobExecution.Status.choices)
+    count = serializers.IntegerField()
+    most_recent = UtcMillisecondDateTimeField()
+    category = serializers.ChoiceField(
+        source="error__category", choices=Error.Category.choices, allow_null=True
+    )
+
+
+def recent_execution_counts(*, started: datetime, ended: datetime | None):
+    """The rows of ``job_exe_counts``: a node's executions whose last_modified lies in the
+    window, by status and error category, with the latest last_modified of each group."""
+
+    def rows(node):
+        executions = JobExecution.objects.filter(node=node, last_modified__gte=started)
+        if ended is not None:
+            executions = executions.filter(last_modified__lte=ended)
+        return (
+            executions.values("status", "error__category")
+            .annotate(count=Count("id"), most_recent=Max("last_modified"))
+            .order_by("status", "error__category")
+        )
+
+    return rows
+
+
+def the_node(node) -> QuerySet[Node]:
+    """The node of a status row: the row's own node (a status row is one node)."""
+    return Node.objects.filter(pk=node)
+
+
+@extend_schema_field(
+    serializers.BooleanField(
+        allow_null=True,
+        help_text="Always null: Scale asked the Mesos master whether the node's agent was "
+        "online; no Mesos master runs here, so it is not known.",
+    )
+)
+class NotKnownOnlineField(serializers.Field):
+    """``is_online``: Scale asked the Mesos master which agents it knew. No Mesos master
+    runs here, so whether a node is online is not known: always null."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, node: Node) -> None:
+        return None
+
+    def json_sql(self, ref: Ref):
+        return Value(None, output_field=BooleanField())
+
+
+class NodeStatusSerializer(ScaleSerializer):
+    """A row of ``/nodes/status/``: an active node, whether it is online (not known here),
+    its executions of the window counted by status, and those running on it.
+
+    ``job_exe_counts`` depends on the request's window: ``node_status_serializer`` binds
+    it; this class, with the window's default, is the shape the schema shows.
+    """
+
+    node = NodeListSerializer(read_only=True, rows=the_node)
+    is_online = NotKnownOnlineField()
+    job_exe_counts = ExecutionStatusCountSerializer(many=True, read_only=True)
+    job_exes_running = RunningExecutionSerializer(
+        many=True, read_only=True, rows=running_executions
+    )
+
+    class Meta:
+        model = Node
+        fields = ("node", "is_online", "job_exe_counts", "job_exes_running")
+
+
+def node_status_serializer(
+    *, started: datetime, ended: datetime | None
+) -> type[NodeStatusSerializer]:
+    """``NodeStatusSerializer`` counting the executions of this window."""
+
+    class WindowNodeStatusSerializer(NodeStatusSerializer):
+        job_exe_counts = ExecutionStatusCountSerializer(
+            many=True, read_only=True, rows=recent_execution_counts(started=started, ended=ended)
+        )
+
+    return WindowNodeStatusSerializer

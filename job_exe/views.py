@@ -1,12 +1,24 @@
-"""``/job-executions/``: executions of jobs, each with its job, node and error."""
+"""``/job-executions/``: executions of jobs, each with its job, node and error; ``/nodes/``:
+the cluster's hosts and the executions they run."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
-from job_exe.filters import JobExecutionFilterSet
-from job_exe.models import JobExecution
-from job_exe.serializers import JobExecutionDetailsSerializer, JobExecutionListSerializer
-from scale.api.views import ReadOnlyViewSet
+from job_exe.filters import JobExecutionFilterSet, NodeFilterSet, NodeStatusFilterSet
+from job_exe.models import JobExecution, Node
+from job_exe.serializers import (
+    JobExecutionDetailsSerializer,
+    JobExecutionListSerializer,
+    NodeDetailsSerializer,
+    NodeListSerializer,
+    NodeStatusSerializer,
+    node_status_serializer,
+)
+from scale.api.rendering import json_page
+from scale.api.views import ReadOnlyViewSet, read_snapshot
 
 
 @extend_schema_view(
@@ -33,3 +45,55 @@ class JobExecutionViewSet(ReadOnlyViewSet):
         if self.action == "retrieve":
             return JobExecutionDetailsSerializer
         return JobExecutionListSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Node list",
+        description="The active nodes (all of them with include_inactive=true), by "
+        "last_modified (then id) unless ordered otherwise.",
+    ),
+    retrieve=extend_schema(
+        summary="Node details",
+        description="A specific node and the job executions running on it.",
+        parameters=[OpenApiParameter("id", OpenApiTypes.INT64, OpenApiParameter.PATH,
+                                     description="The node's id.")],
+    ),
+    status=extend_schema(
+        summary="Nodes status",
+        description="Each active node, by hostname (then id), with counts of its recent job "
+        "executions by status (and error category for FAILED ones) and the executions "
+        "running on it. is_online is null: no Mesos master runs here to say.",
+        responses=NodeStatusSerializer(many=True),
+    ),
+)
+class NodeViewSet(ReadOnlyViewSet):
+    """Nodes: ``/nodes/``, ``/nodes/{id}/``, ``/nodes/status/``."""
+
+    queryset = Node.objects.order_by("last_modified", "id")
+    filterset_class = NodeFilterSet
+    serializer_class = NodeListSerializer
+
+    def get_queryset(self):
+        if self.action == "status":
+            return Node.objects.filter(is_active=True).order_by("hostname", "id")
+        return super().get_queryset()
+
+    def get_serializer_class(self):
+        return {
+            "retrieve": NodeDetailsSerializer,
+            "status": NodeStatusSerializer,
+        }.get(self.action, NodeListSerializer)
+
+    @action(detail=False, methods=["get"], filterset_class=NodeStatusFilterSet)
+    def status(self, request: Request) -> Response:
+        """The list pipeline, with the counts bound to the request's window."""
+        with read_snapshot():
+            filterset = self.get_filterset()
+            ids = self.paginator.paginate_filterset(
+                filterset, request, django_paginator_class=self.django_paginator_class
+            )
+            started, ended = filterset.execution_window()
+            serializer_class = node_status_serializer(started=started, ended=ended)
+            rows = json_page(self.get_queryset(), serializer_class, ids)
+            return self.paginator.get_paginated_response(rows)

@@ -9,7 +9,18 @@ class RecipeType(models.Model):
     title = models.CharField(max_length=50, blank=True, null=True)
     description = models.CharField(max_length=500, blank=True, null=True)
     definition = models.JSONField(default=dict)
+    is_active = models.BooleanField(default=True, db_default=True)
+    # Incremented by each edit of the definition.
+    revision_num = models.IntegerField(default=1, db_default=1)
+    trigger_rule = models.ForeignKey(
+        "trigger.TriggerRule",
+        on_delete=models.PROTECT,
+        blank=True,
+        null=True,
+        related_name="recipe_types",
+    )
     created = models.DateTimeField(auto_now_add=True)
+    archived = models.DateTimeField(blank=True, null=True)
     last_modified = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -40,6 +51,10 @@ class Recipe(models.Model):
     class Meta:
         db_table = "recipe"
         ordering = ["created", "id"]
+        indexes = [
+            # Default order of /recipes/, and its started/ended window.
+            models.Index(fields=["last_modified", "id"], name="recipe_last_modified_id_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"recipe {self.pk}"

@@ -1,12 +1,18 @@
+"""The recipe shapes that jobs nest (a job's ``recipes``). The shapes of ``/recipes/`` and
+``/recipe-types/`` nest job shapes in turn, so they live in ``recipe.endpoint_serializers``:
+one module each way, no import cycle."""
+
 from recipe.models import Recipe, RecipeType
 from scale.api.serializers import ScaleSerializer
 from trigger.serializers import TriggerEventBriefSerializer
+
+RECIPE_TYPE_BRIEF_FIELDS = ("id", "name", "version", "title", "description")
 
 
 class RecipeTypeBriefSerializer(ScaleSerializer):
     class Meta:
         model = RecipeType
-        fields = ("id", "name", "version", "title", "description")
+        fields = RECIPE_TYPE_BRIEF_FIELDS
 
 
 class RecipeSerializer(ScaleSerializer):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from scale import __version__
 from scale.database import database_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -172,7 +173,7 @@ SPECTACULAR_SETTINGS = {
         "under Scale 3.0's version prefix /v3/ (/v3/jobs/), with the same answers."
     ),
     "PREPROCESSING_HOOKS": ["scale.api.schema.without_version_prefix"],
-    "VERSION": "1.0.0",
+    "VERSION": __version__,
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # The one PATCH (cancel) needs its whole body: no all-optional "Patched" variant.

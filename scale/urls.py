@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from scale.system import SystemStatusView, VersionView
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     # The OpenAPI schema (YAML, or JSON with ?format=json or Accept: application/json)
@@ -17,6 +19,14 @@ for prefix, namespace in (("", None), ("v3/", "v3")):
         path(prefix, include(("job.urls", "job"), namespace=namespace and f"{namespace}-job")),
         path(prefix, include(("job_exe.urls", "job_exe"),
                              namespace=namespace and f"{namespace}-job_exe")),
+        path(prefix, include(("error.urls", "error"),
+                             namespace=namespace and f"{namespace}-error")),
+        path(prefix, include(("recipe.urls", "recipe"),
+                             namespace=namespace and f"{namespace}-recipe")),
+        path(f"{prefix}status/", SystemStatusView.as_view(),
+             name=f"{namespace}-status" if namespace else "status"),
+        path(f"{prefix}version/", VersionView.as_view(),
+             name=f"{namespace}-version" if namespace else "version"),
     ]
 # /health/ is answered by scale.health.HealthCheckMiddleware, before any URL is resolved.
 

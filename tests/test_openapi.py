@@ -129,8 +129,19 @@ def test_schema_describes_every_endpoint_and_method(schema):
         (path, method) for path, item in schema["paths"].items() for method in item
     }
     assert operations == {
+        ("/errors/", "get"),
+        ("/errors/{id}/", "get"),
         ("/job-executions/", "get"),
         ("/job-executions/{id}/", "get"),
+        ("/nodes/", "get"),
+        ("/nodes/{id}/", "get"),
+        ("/nodes/status/", "get"),
+        ("/recipe-types/", "get"),
+        ("/recipe-types/{id}/", "get"),
+        ("/recipes/", "get"),
+        ("/recipes/{id}/", "get"),
+        ("/status/", "get"),
+        ("/version/", "get"),
         ("/job-types/", "get"),
         ("/job-types/{id}/", "get"),
         ("/jobs/", "get"),
@@ -480,3 +491,46 @@ def test_job_type_and_execution_bodies_conform_to_the_schema(schema, api_client,
             response = api_client.get(detail.replace("{id}", str(row["id"])))
             assert response.status_code == 200
             conform(schema, _documented(schema, detail, "get", response), response.json())
+
+
+@pytest.mark.django_db
+def test_neighbouring_service_bodies_conform_to_the_schema(schema, api_client, varied_jobs):
+    failed = varied_jobs[1]
+    factories.ErrorFactory(is_builtin=True)
+    node = factories.NodeFactory(pause_reason="maintenance", is_paused=True)
+    factories.NodeFactory(is_active=False)
+    factories.JobExecutionFactory(job=varied_jobs[0], status="RUNNING", node=node,
+                                  error=failed.error, cpus_scheduled=1.0)
+    files = factories.ScaleFileFactory.create_batch(2)
+    kml = varied_jobs[0].job_type
+    definition = {"version": "1.0", "jobs": [
+        {"name": "kml", "job_type": {"name": kml.name, "version": kml.version}}
+    ]}
+    with_rule = factories.RecipeTypeFactory(trigger_rule=factories.TriggerRuleFactory(),
+                                            definition=definition)
+    factories.RecipeTypeFactory(title=None, description=None)
+    recipe = factories.RecipeFactory(
+        recipe_type=with_rule,
+        data={"version": "1.0", "input_data": [{"name": "f", "file_ids": [f.pk for f in files]}]},
+    )
+    factories.RecipeJobFactory(recipe=recipe, job=failed)
+    factories.RecipeFactory(event=factories.TriggerEventFactory(rule=None))
+    for path, detail, params in (
+        ("/errors/", "/errors/{id}/", {}),
+        ("/recipe-types/", "/recipe-types/{id}/", {}),
+        ("/recipes/", "/recipes/{id}/", {}),
+        ("/nodes/", "/nodes/{id}/", {"include_inactive": "true"}),
+    ):
+        response = api_client.get(path, params)
+        assert response.status_code == 200
+        body = response.json()
+        conform(schema, _documented(schema, path, "get", response), body)
+        assert body["count"] >= 2, path
+        for row in body["results"]:
+            response = api_client.get(detail.replace("{id}", str(row["id"])))
+            assert response.status_code == 200
+            conform(schema, _documented(schema, detail, "get", response), response.json())
+    for path in ("/nodes/status/", "/status/", "/version/"):
+        response = api_client.get(path)
+        assert response.status_code == 200
+        conform(schema, _documented(schema, path, "get", response), response.json())

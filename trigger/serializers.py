@@ -31,3 +31,13 @@ class TriggerEventSerializer(ScaleSerializer):
     class Meta:
         model = TriggerEvent
         fields = ("id", "type", "rule", "occurred")
+
+
+class TriggerEventDetailsSerializer(ScaleSerializer):
+    """An event with its full rule and its description, as a recipe's details show it."""
+
+    rule = TriggerRuleSerializer(allow_null=True, read_only=True)
+
+    class Meta:
+        model = TriggerEvent
+        fields = ("id", "type", "rule", "occurred", "description")

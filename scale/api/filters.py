@@ -116,6 +116,30 @@ def choice_filter(field_name: str, *, choices, label: str) -> MultiValueFilter:
     return MultiValueFilter(field_name=field_name, child=child, label=label)
 
 
+class StrictBooleanField(forms.Field):
+    """``true`` or ``false`` (any case; ``1``/``0`` too). Django's boolean fields read any
+    other word as false or unknown; here it is a 400 naming the parameter."""
+
+    TRUE = ("true", "1")
+    FALSE = ("false", "0")
+
+    def to_python(self, value) -> bool | None:
+        if value in (None, ""):
+            return None
+        text = str(value).lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError(
+            "%(value)s is not a boolean: use true or false.", params={"value": repr(value)}
+        )
+
+
+class StrictBooleanFilter(django_filters.Filter):
+    field_class = StrictBooleanField
+
+
 class DateTimeOrDurationField(forms.Field):
     """An ISO-8601 datetime with a timezone, or an ISO-8601 duration meaning "now minus it"."""
 

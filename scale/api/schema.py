@@ -43,6 +43,7 @@ from scale.api.filters import (
     IdField,
     MultiValueFilter,
     OrderFilter,
+    StrictBooleanFilter,
 )
 
 ERROR_DESCRIPTIONS = {
@@ -122,6 +123,8 @@ def filter_schema(filter_field: django_filters.Filter) -> tuple[dict[str, Any], 
     if isinstance(filter_field, DateTimeOrDurationFilter):
         # Not format: date-time, since durations are allowed too.
         return {"type": "string"}, False
+    if isinstance(filter_field, StrictBooleanFilter):
+        return {"type": "boolean"}, False
     raise TypeError(
         f"no OpenAPI schema for filter {type(filter_field).__name__}; declare query "
         f"parameters with the filters of scale.api.filters"

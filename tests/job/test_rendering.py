@@ -5,12 +5,16 @@ own ``to_representation`` (``rows`` and all), encoded as the API encodes them. C
 parsed, with key order and each value's JSON type (a float stays ``1.0``).
 """
 
+from datetime import timedelta
 from io import StringIO
 
 import orjson
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
+from error.models import Error
+from error.serializers import ErrorDetailsSerializer
 from job import selectors
 from job.models import Job, JobType
 from job.serializers import (
@@ -21,8 +25,21 @@ from job.serializers import (
     JobUpdateSerializer,
     JobWithLatestExecutionSerializer,
 )
-from job_exe.models import JobExecution
-from job_exe.serializers import JobExecutionDetailsSerializer, JobExecutionListSerializer
+from job_exe.models import JobExecution, Node
+from job_exe.serializers import (
+    JobExecutionDetailsSerializer,
+    JobExecutionListSerializer,
+    NodeDetailsSerializer,
+    NodeListSerializer,
+    node_status_serializer,
+)
+from recipe.endpoint_serializers import (
+    RecipeDetailsSerializer,
+    RecipeListSerializer,
+    RecipeTypeDetailsSerializer,
+    RecipeTypeListSerializer,
+)
+from recipe.models import Recipe, RecipeType
 from scale.api.rendering import json_page
 from storage.models import ScaleFile
 from storage.serializers import ProductFileSerializer, ScaleFileSerializer
@@ -131,3 +148,56 @@ def test_job_execution_shapes_equal_plain_drf(demo, serializer_class):
     )
     assert {row["status"] for row in rendered} == set(JobExecution.Status.values)
     assert typed(rendered) == as_api_json(plain)
+
+
+def _rendered_equals_plain(model, serializer_class, ids, instances) -> list:
+    rendered = orjson.loads(orjson.dumps(json_page(model.objects.all(), serializer_class, ids)))
+    assert typed(rendered) == as_api_json(serializer_class(instances, many=True).data)
+    return rendered
+
+
+def test_error_shape_equals_plain_drf(demo):
+    ids = list(Error.objects.order_by("id").values_list("id", flat=True))
+    rendered = _rendered_equals_plain(
+        Error, ErrorDetailsSerializer, ids, Error.objects.order_by("id")
+    )
+    assert len(rendered) > 5
+
+
+def test_recipe_type_shapes_equal_plain_drf(demo):
+    ids = list(RecipeType.objects.order_by("id").values_list("id", flat=True))
+    first = RecipeType.objects.get(pk=ids[0])
+    first.trigger_rule = factories.TriggerRuleFactory()
+    first.save()
+    for serializer_class in (RecipeTypeListSerializer, RecipeTypeDetailsSerializer):
+        types = RecipeType.objects.order_by("id").select_related("trigger_rule")
+        rendered = _rendered_equals_plain(RecipeType, serializer_class, ids, types)
+    # Each definition's job types, and the demo's definitions name some.
+    for row in rendered:
+        named = {(job["job_type"]["name"], job["job_type"]["version"])
+                 for job in row["definition"].get("jobs", [])}
+        assert {(t["name"], t["version"]) for t in row["job_types"]} == named, row["name"]
+    assert sum(bool(row["job_types"]) for row in rendered) >= 3
+
+
+@pytest.mark.parametrize("serializer_class", [RecipeListSerializer, RecipeDetailsSerializer])
+def test_recipe_shapes_equal_plain_drf(demo, serializer_class):
+    ids = list(Recipe.objects.order_by("id").values_list("id", flat=True))
+    recipes = Recipe.objects.order_by("id").select_related(
+        "recipe_type__trigger_rule", "event__rule"
+    )
+    rendered = _rendered_equals_plain(Recipe, serializer_class, ids, recipes)
+    assert rendered
+    if serializer_class is RecipeDetailsSerializer:
+        assert any(row["input_files"] for row in rendered)
+        assert all(row["jobs"] for row in rendered)
+
+
+def test_node_shapes_equal_plain_drf(demo):
+    ids = list(Node.objects.order_by("id").values_list("id", flat=True))
+    for serializer_class in (NodeListSerializer, NodeDetailsSerializer):
+        rendered = _rendered_equals_plain(Node, serializer_class, ids, Node.objects.order_by("id"))
+    assert any(row["job_exes_running"] for row in rendered)
+    window = node_status_serializer(started=timezone.now() - timedelta(days=30), ended=None)
+    rendered = _rendered_equals_plain(Node, window, ids, Node.objects.order_by("id"))
+    assert any(row["job_exe_counts"] for row in rendered)

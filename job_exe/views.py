@@ -95,5 +95,5 @@ class NodeViewSet(ReadOnlyViewSet):
             )
             started, ended = filterset.execution_window()
             serializer_class = node_status_serializer(started=started, ended=ended)
-            rows = json_page(self.get_queryset(), serializer_class, ids)
+            rows = json_page(self.get_queryset(), serializer_class, ids, per_request=True)
             return self.paginator.get_paginated_response(rows)

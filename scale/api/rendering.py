@@ -150,11 +150,26 @@ def rendered(
 
 
 def json_page(
-    queryset: QuerySet, serializer_class: type[serializers.Serializer], ids: list
+    queryset: QuerySet,
+    serializer_class: type[serializers.Serializer],
+    ids: list,
+    *,
+    per_request: bool = False,
 ) -> orjson.Fragment:
     """The JSON array of the rows (of ``queryset``'s model) with these ids, in the order of
-    ``ids``, in one query. Rows deleted since their ids were read are left out."""
-    rows = rendered(queryset.model, serializer_class).filter(pk__in=ids)
+    ``ids``, in one query. Rows deleted since their ids were read are left out.
+
+    ``per_request``: the serializer class was made for this request (it holds the
+    request's values), so its query is built for it alone instead of kept by ``rendered``.
+    """
+    model = queryset.model
+    if per_request:
+        source = model._default_manager.order_by().annotate(
+            **{RENDERED: json_text(serializer_class)}
+        )
+    else:
+        source = rendered(model, serializer_class)
+    rows = source.filter(pk__in=ids)
     texts = dict(rows.values_list("pk", RENDERED))
     return orjson.Fragment("[" + ",".join(texts[pk] for pk in ids if pk in texts) + "]")
 

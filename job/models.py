@@ -146,6 +146,8 @@ class Job(models.Model):
             models.Index(fields=["status", "last_modified", "id"], name="job_status_lm_idx"),
             models.Index(fields=["job_type", "last_modified", "id"], name="job_type_lm_idx"),
             models.Index(fields=["error", "last_modified", "id"], name="job_error_lm_idx"),
+            # A job type's recent status changes (the counts of /job-types/{id}/).
+            models.Index(fields=["job_type", "last_status_change"], name="job_type_lsc_idx"),
         ]
 
     def __str__(self) -> str:

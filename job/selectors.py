@@ -99,3 +99,15 @@ def system_failures() -> QuerySet[JobCount]:
         )
         .order_by(F("last_error").desc(nulls_last=True), "id")
     )
+
+
+def queue_status() -> QuerySet[JobType]:
+    """``/queue/status/``: the job types with QUEUED jobs, with their number, when the one
+    queued the longest was queued, and their highest priority (the lowest number); highest
+    priority first, then longest queued."""
+    return (
+        JobType.objects.filter(jobs__status=Job.Status.QUEUED)
+        .annotate(count=Count("jobs"), longest_queued=Min("jobs__queued"),
+                  highest_priority=Min("jobs__priority"))
+        .order_by("highest_priority", "longest_queued", "id")
+    )

@@ -492,3 +492,20 @@ class JobTypeFailureSerializer(ScaleSerializer):
     class Meta:
         model = JobCount
         fields = ("job_type", "error", "count", "first_error", "last_error")
+
+
+class QueueStatusSerializer(ScaleSerializer):
+    """A row of ``/queue/status/`` (``job.selectors.queue_status``)."""
+
+    job_type = JobTypeBriefSerializer(read_only=True, rows=job_type_itself)
+    count = serializers.IntegerField(read_only=True, help_text="Its QUEUED jobs.")
+    longest_queued = UtcMillisecondDateTimeField(
+        read_only=True, allow_null=True, help_text="When the one queued the longest was queued."
+    )
+    highest_priority = serializers.IntegerField(
+        read_only=True, help_text="The highest priority (lowest number) of those jobs."
+    )
+
+    class Meta:
+        model = JobType
+        fields = ("job_type", "count", "longest_queued", "highest_priority")

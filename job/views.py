@@ -31,6 +31,7 @@ from job.serializers import (
     JobTypeStatusSerializer,
     JobUpdateSerializer,
     JobWithLatestExecutionSerializer,
+    QueueStatusSerializer,
 )
 from job.services import job_cancel
 from scale.api.parsers import JSONParser
@@ -213,3 +214,21 @@ class JobTypeViewSet(ReadOnlyViewSet):
     def system_failures(self, request: Request) -> Response:
         """FAILED jobs with a SYSTEM error, per job type and error, latest failure first."""
         return self.list(request)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Queue status",
+        description="The job types with QUEUED jobs: how many, when the one queued the "
+        "longest was queued, and their highest priority (lowest number); highest priority "
+        "first, then longest queued.",
+    ),
+)
+class QueueStatusViewSet(ReadOnlyViewSet):
+    """``/queue/status/``: the queue, by job type."""
+
+    filterset_class = NoParametersFilterSet
+    serializer_class = QueueStatusSerializer
+
+    def get_queryset(self):
+        return selectors.queue_status()

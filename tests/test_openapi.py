@@ -142,6 +142,7 @@ def test_schema_describes_every_endpoint_and_method(schema):
         ("/jobs/{id}/", "patch"),
         ("/jobs/updates/", "get"),
         ("/jobs/executions/", "get"),
+        ("/queue/status/", "get"),
     }
 
 
@@ -492,7 +493,10 @@ def test_job_type_counts_and_logs_conform_to_the_schema(schema, api_client, vari
     factories.JobFactory(status=Job.Status.FAILED, error=system)
     running = factories.JobFactory(status=Job.Status.RUNNING)
     set_times(running, started=T0)
-    for path in ("/job-types/status/", "/job-types/running/", "/job-types/system-failures/"):
+    queued = factories.JobFactory(status=Job.Status.QUEUED)
+    set_times(queued, queued=T0)
+    for path in ("/job-types/status/", "/job-types/running/", "/job-types/system-failures/",
+                 "/queue/status/"):
         response = api_client.get(path, {"started": "P30000D"} if "status" in path else {})
         assert response.status_code == 200
         body = response.json()

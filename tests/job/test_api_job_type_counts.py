@@ -222,3 +222,47 @@ def test_postgresql_renders_what_plain_drf_renders(api_client, counted):
     from job.models import JobType
     assert _get(api_client, "/job-types/status/")["results"] == drf(
         JobTypeStatusSerializer, JobType.objects.order_by("name", "version", "id"))
+
+
+def test_queue_status_groups_queued_jobs_by_job_type(api_client, db):
+    from datetime import UTC, datetime
+
+    ingest = factories.JobTypeFactory(name="scale-ingest")
+    kml = factories.JobTypeFactory(name="kml-footprint")
+    t0 = datetime(2015, 8, 28, 17, 55, 41, 5000, tzinfo=UTC)
+    for job_type, priority, hours in ((ingest, 50, 1), (ingest, 10, 2), (kml, 10, 5),
+                                      (kml, 100, 0)):
+        job = factories.JobFactory(job_type=job_type, status="QUEUED", priority=priority)
+        Job.objects.filter(pk=job.pk).update(queued=t0 - timedelta(hours=hours))
+    factories.JobFactory(job_type=factories.JobTypeFactory(), status="RUNNING")
+    body = _get(api_client, "/queue/status/")
+    assert body["count"] == 2
+    rows = body["results"]
+    assert [list(row) for row in rows] == [
+        ["job_type", "count", "longest_queued", "highest_priority"]] * 2
+    assert list(rows[0]["job_type"]) == BRIEF_KEYS
+    # Both have priority 10 at best: the one queued longest (kml, 5 hours) first.
+    assert [(r["job_type"]["name"], r["count"], r["longest_queued"], r["highest_priority"])
+            for r in rows] == [
+        ("kml-footprint", 2, "2015-08-28T12:55:41.005Z", 10),
+        ("scale-ingest", 2, "2015-08-28T15:55:41.005Z", 10),
+    ]
+    assert _get(api_client, "/v3/queue/status/", url="x") == body
+    assert api_client.get("/queue/status/1/").status_code == 404
+    assert api_client.post("/queue/status/").status_code == 405
+    assert api_client.get("/queue/status/", {"page": "2.0"}).status_code == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_queue_status_query_count_does_not_grow_with_rows(api_client):
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert api_client.get("/queue/status/", {"page_size": 1000}).status_code == 200
+        return len(captured)
+
+    factories.JobFactory(status="QUEUED")
+    one = queries()
+    for _ in range(10):
+        factories.JobFactory(status="QUEUED")
+    # BEGIN, SET TRANSACTION, the count, the page's ids, the page's JSON, COMMIT.
+    assert one == queries() == 6

@@ -155,6 +155,12 @@ class Job(models.Model):
                 name="job_running_type_idx",
                 condition=models.Q(status="RUNNING"),
             ),
+            # /queue/status/: the queued jobs of each job type, read off this index alone.
+            models.Index(
+                fields=["job_type", "queued", "priority"],
+                name="job_queued_type_idx",
+                condition=models.Q(status="QUEUED"),
+            ),
             # /job-types/system-failures/: the first and last failure of a (job type, error)
             # is one descent of this index each.
             models.Index(

@@ -2,11 +2,13 @@
 
 from datetime import timedelta
 
+import django_filters
 from django.db.models import DateTimeField, ExpressionWrapper, F, QuerySet, Value
 
 from error.models import Error
 from job.models import Job, JobType
 from scale.api.filters import (
+    DateTimeOrDurationFilter,
     OrderFilter,
     TimeWindowFilterSet,
     choice_filter,
@@ -144,4 +146,36 @@ class JobTypeFilterSet(TimeWindowFilterSet):
 
     class Meta:
         model = JobType
+        fields: list[str] = []
+
+
+def _window_only(queryset: QuerySet, name: str, value) -> QuerySet:
+    """``started``/``ended`` of ``/job-types/status/`` select no job types: they bound the
+    counts (``JobTypeStatusSerializer.for_window``)."""
+    return queryset
+
+
+class JobTypeStatusFilterSet(TimeWindowFilterSet):
+    """``/job-types/status/``: every job type; ``started``/``ended`` bound its counts (the
+    last 3 hours by default); RUNNING jobs are counted whenever they started."""
+
+    started = DateTimeOrDurationFilter(
+        method=_window_only,
+        label="Start of the window on the jobs' last_status_change (default: 3 hours ago): "
+        "an ISO-8601 datetime with a timezone, or a duration meaning now minus it (PT3H).",
+    )
+    ended = DateTimeOrDurationFilter(
+        method=_window_only,
+        label="End of that window (default: now), in the same forms as started.",
+    )
+
+    class Meta:
+        model = JobType
+        fields: list[str] = []
+
+
+class NoParametersFilterSet(django_filters.FilterSet):
+    """An aggregate list that takes no parameter but the page."""
+
+    class Meta:
         fields: list[str] = []

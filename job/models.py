@@ -146,8 +146,28 @@ class Job(models.Model):
             models.Index(fields=["status", "last_modified", "id"], name="job_status_lm_idx"),
             models.Index(fields=["job_type", "last_modified", "id"], name="job_type_lm_idx"),
             models.Index(fields=["error", "last_modified", "id"], name="job_error_lm_idx"),
-            # A job type's recent status changes (the counts of /job-types/{id}/).
+            # /job-types/status/: a job type's jobs whose status changed in the window.
             models.Index(fields=["job_type", "last_status_change"], name="job_type_lsc_idx"),
+            # /job-types/running/ and the RUNNING counts of /job-types/status/: the few
+            # running jobs of a job type, and the longest running one, off a small index.
+            models.Index(
+                fields=["job_type", "started"],
+                name="job_running_type_idx",
+                condition=models.Q(status="RUNNING"),
+            ),
+            # /queue/status/: the queued jobs of each job type, read off this index alone.
+            models.Index(
+                fields=["job_type", "queued", "priority"],
+                name="job_queued_type_idx",
+                condition=models.Q(status="QUEUED"),
+            ),
+            # /job-types/system-failures/: the first and last failure of a (job type, error)
+            # is one descent of this index each.
+            models.Index(
+                fields=["job_type", "error", "last_status_change"],
+                name="job_failed_type_error_idx",
+                condition=models.Q(status="FAILED"),
+            ),
         ]
 
     def __str__(self) -> str:

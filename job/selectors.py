@@ -12,10 +12,11 @@ from functools import cache
 from typing import Any
 
 import orjson
-from django.db.models import QuerySet
+from django.db.models import Count, F, Min, OuterRef, QuerySet, Subquery
 
+from error.models import Error
 from job.interfaces import job_inputs, job_outputs, referenced_file_ids
-from job.models import Job
+from job.models import Job, JobCount, JobType
 from job.serializers import JobDetailsSerializer
 from scale.api.filters import PG_BIGINT_MAX
 from scale.api.rendering import RENDERED, json_text, rendered
@@ -75,3 +76,46 @@ def job_details(*, job_id: int) -> dict[str, Any] | None:
         name: computed[name] if name in computed else by_postgresql[name]
         for name in JobDetailsSerializer.Meta.fields
     }
+
+
+def running_job_types() -> QuerySet[JobType]:
+    """``/job-types/running/``: the job types with RUNNING jobs, with their number and the
+    start of the longest running one, longest running first."""
+    return (
+        JobType.objects.filter(jobs__status=Job.Status.RUNNING)
+        .annotate(count=Count("jobs"), longest_running=Min("jobs__started"))
+        .order_by("longest_running", "id")
+    )
+
+
+def system_failures() -> QuerySet[JobCount]:
+    """``/job-types/system-failures/``: per job type and SYSTEM error, its FAILED jobs
+    (``job_count``'s row, exact), when the first and the last of them failed; most recent
+    failure first."""
+    failed = Job.objects.filter(
+        status=Job.Status.FAILED, job_type=OuterRef("job_type"), error=OuterRef("error")
+    ).order_by()
+    return (
+        JobCount.objects.filter(
+            status=Job.Status.FAILED, error__category=Error.Category.SYSTEM, count__gt=0
+        )
+        .annotate(
+            first_error=Subquery(failed.values("last_status_change").order_by(
+                F("last_status_change").asc(nulls_last=True))[:1]),
+            last_error=Subquery(failed.values("last_status_change").order_by(
+                F("last_status_change").desc(nulls_last=True))[:1]),
+        )
+        .order_by(F("last_error").desc(nulls_last=True), "id")
+    )
+
+
+def queue_status() -> QuerySet[JobType]:
+    """``/queue/status/``: the job types with QUEUED jobs, with their number, when the one
+    queued the longest was queued, and their highest priority (the lowest number); highest
+    priority first, then longest queued."""
+    return (
+        JobType.objects.filter(jobs__status=Job.Status.QUEUED)
+        .annotate(count=Count("jobs"), longest_queued=Min("jobs__queued"),
+                  highest_priority=Min("jobs__priority"))
+        .order_by("highest_priority", "longest_queued", "id")
+    )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.db.models import CharField, Count, F, Func, Max, QuerySet, Subquery, Value
+from django.db.models import CharField, Count, F, Func, Max, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Now
+from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -14,7 +15,7 @@ from rest_framework.settings import api_settings
 from error.models import Error
 from error.serializers import ErrorBriefSerializer, ErrorSerializer
 from job.interfaces import job_inputs, job_outputs, referenced_file_ids
-from job.models import Job, JobType, JobTypeRevision
+from job.models import Job, JobCount, JobType, JobTypeRevision
 from job_exe.models import JobExecution
 from recipe.models import Recipe
 from recipe.serializers import RecipeSerializer
@@ -411,3 +412,101 @@ class JobCancelRequestSchema(OpenApiSerializerExtension):
         schema["properties"]["status"] = {"type": "string", "enum": allowed}
         schema["additionalProperties"] = False
         return schema
+
+
+def job_type_itself(job_type) -> QuerySet[JobType]:
+    """A job type as the one row of its own ``job_type`` object (the aggregate reads nest
+    the job type they count)."""
+    return JobType.objects.filter(pk=job_type)
+
+
+STATUS_DEFAULT_WINDOW = timedelta(hours=3)
+
+
+def status_counts_between(started: datetime | None, ended: datetime | None):
+    """The rows of ``/job-types/status/``'s ``job_counts``: a job type's jobs whose status
+    changed within [started, ended] (by default the last 3 hours), and every RUNNING one
+    whenever it started, by status (and error category for FAILED ones)."""
+
+    def rows(job_type):
+        now = timezone.now()
+        in_window = Q(
+            last_status_change__gte=started or now - STATUS_DEFAULT_WINDOW,
+            last_status_change__lte=ended or now,
+        )
+        return (
+            Job.objects.filter(job_type=job_type)
+            .filter(in_window | Q(status=Job.Status.RUNNING))
+            .values("status", "error__category")
+            .annotate(count=Count("id"), most_recent=Max("last_status_change"))
+            .order_by("status", "error__category")
+        )
+
+    return rows
+
+
+class JobTypeStatusSerializer(ScaleSerializer):
+    """A row of ``/job-types/status/``: a job type and its jobs' counts by status within
+    the window. ``for_window`` binds the window of one request."""
+
+    job_type = JobTypeBriefSerializer(read_only=True, rows=job_type_itself)
+    job_counts = JobStatusCountSerializer(
+        many=True, read_only=True, rows=status_counts_between(None, None)
+    )
+
+    class Meta:
+        model = JobType
+        fields = ("job_type", "job_counts")
+
+    @classmethod
+    def for_window(cls, *, started, ended) -> type[JobTypeStatusSerializer]:
+        """This shape with ``job_counts`` counting within [started, ended]."""
+        counts = JobStatusCountSerializer(
+            many=True, read_only=True, rows=status_counts_between(started, ended)
+        )
+        return type(cls.__name__, (cls,), {"job_counts": counts, "Meta": cls.Meta})
+
+
+class JobTypeRunningSerializer(ScaleSerializer):
+    """A row of ``/job-types/running/`` (``job.selectors.running_job_types``)."""
+
+    job_type = JobTypeBriefSerializer(read_only=True, rows=job_type_itself)
+    count = serializers.IntegerField(read_only=True, help_text="Its RUNNING jobs.")
+    longest_running = UtcMillisecondDateTimeField(
+        read_only=True, help_text="When the one running the longest started."
+    )
+
+    class Meta:
+        model = JobType
+        fields = ("job_type", "count", "longest_running")
+
+
+class JobTypeFailureSerializer(ScaleSerializer):
+    """A row of ``/job-types/system-failures/``: a ``job_count`` row of FAILED jobs of one
+    job type with one SYSTEM error (``job.selectors.system_failures``)."""
+
+    job_type = JobTypeBriefSerializer(read_only=True)
+    error = ErrorSerializer(read_only=True)
+    first_error = UtcMillisecondDateTimeField(read_only=True)
+    last_error = UtcMillisecondDateTimeField(read_only=True)
+
+    class Meta:
+        model = JobCount
+        fields = ("job_type", "error", "count", "first_error", "last_error")
+
+
+class QueueStatusSerializer(ScaleSerializer):
+    """A row of ``/queue/status/`` (``job.selectors.queue_status``)."""
+
+    job_type = JobTypeBriefSerializer(read_only=True, rows=job_type_itself)
+    count = serializers.IntegerField(read_only=True, help_text="Its QUEUED jobs.")
+    longest_queued = UtcMillisecondDateTimeField(
+        read_only=True, allow_null=True, help_text="When the one queued the longest was queued."
+    )
+    highest_priority = serializers.IntegerField(
+        read_only=True, help_text="The highest priority (lowest number) of those jobs."
+    )
+
+    class Meta:
+        model = JobType
+        fields = ("job_type", "count", "longest_queued", "highest_priority")

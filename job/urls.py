@@ -1,9 +1,14 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from job.views import JobTypeViewSet, JobViewSet
+from job.views import JobTypeViewSet, JobViewSet, QueueStatusViewSet
 
 router = SimpleRouter()
 router.register("jobs", JobViewSet, basename="job")
 router.register("job-types", JobTypeViewSet, basename="job-type")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    # A list only: no /queue/status/{id}/.
+    path("queue/status/", QueueStatusViewSet.as_view({"get": "list"}), name="queue-status"),
+]

@@ -1,4 +1,4 @@
-"""The five job endpoints. Views parse, call a selector or service, and serialize."""
+"""The job and job type endpoints. Views parse, call a selector or service, and serialize."""
 
 from __future__ import annotations
 
@@ -10,7 +10,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from job import selectors
-from job.filters import JobFilterSet, JobListFilterSet, JobTypeFilterSet, JobUpdateFilterSet
+from job.filters import (
+    JobFilterSet,
+    JobListFilterSet,
+    JobTypeFilterSet,
+    JobTypeStatusFilterSet,
+    JobUpdateFilterSet,
+    NoParametersFilterSet,
+)
 from job.models import JobType
 from job.pagination import JobCountPaginator
 from job.serializers import (
@@ -18,14 +25,19 @@ from job.serializers import (
     JobDetailsSerializer,
     JobSerializer,
     JobTypeDetailsSerializer,
+    JobTypeFailureSerializer,
     JobTypeListSerializer,
+    JobTypeRunningSerializer,
+    JobTypeStatusSerializer,
     JobUpdateSerializer,
     JobWithLatestExecutionSerializer,
+    QueueStatusSerializer,
 )
 from job.services import job_cancel
 from scale.api.parsers import JSONParser
+from scale.api.rendering import json_page
 from scale.api.schema import error_responses
-from scale.api.views import ReadOnlyViewSet
+from scale.api.views import ReadOnlyViewSet, read_snapshot
 
 # The path accepts any segment (anything but a job id is a 404); the schema says what works.
 JOB_ID_PARAMETER = OpenApiParameter(
@@ -124,6 +136,25 @@ class JobViewSet(ReadOnlyViewSet):
         summary="Job type list",
         description="All job types, by name and version (then id) unless ordered otherwise.",
     ),
+    status=extend_schema(
+        summary="Job types status",
+        description="Every job type (by name and version) with the counts of its jobs whose "
+        "status changed within the window (the last 3 hours by default), by status and, for "
+        "FAILED jobs, error category. RUNNING jobs are counted whenever they started.",
+        responses=JobTypeStatusSerializer(many=True),
+    ),
+    running=extend_schema(
+        summary="Job types running",
+        description="The job types with RUNNING jobs: how many, and when the one running the "
+        "longest started; longest running first.",
+        responses=JobTypeRunningSerializer(many=True),
+    ),
+    system_failures=extend_schema(
+        summary="Job type system failures",
+        description="Per job type and SYSTEM error, the number of FAILED jobs with that "
+        "error and when the first and the last of them failed; latest failure first.",
+        responses=JobTypeFailureSerializer(many=True),
+    ),
     retrieve=extend_schema(
         summary="Job type details",
         description="One job type with its interface, error mapping, trigger rule, the "
@@ -133,11 +164,71 @@ class JobViewSet(ReadOnlyViewSet):
     ),
 )
 class JobTypeViewSet(ReadOnlyViewSet):
-    """Job types: ``/job-types/``, ``/job-types/{id}/``."""
+    """Job types: ``/job-types/``, ``/job-types/{id}/``, and the counts of their jobs:
+    ``/job-types/status/``, ``/job-types/running/``, ``/job-types/system-failures/``.
+
+    The counts' routes are list routes, which the router matches before ``{id}``.
+    """
 
     queryset = JobType.objects.order_by("name", "version", "id")
     filterset_class = JobTypeFilterSet
     serializer_class = JobTypeListSerializer
 
+    def get_queryset(self):
+        if self.action == "running":
+            return selectors.running_job_types()
+        if self.action == "system_failures":
+            return selectors.system_failures()
+        return JobType.objects.order_by("name", "version", "id")
+
     def get_serializer_class(self):
-        return JobTypeDetailsSerializer if self.action == "retrieve" else JobTypeListSerializer
+        return {
+            "retrieve": JobTypeDetailsSerializer,
+            "status": JobTypeStatusSerializer,
+            "running": JobTypeRunningSerializer,
+            "system_failures": JobTypeFailureSerializer,
+        }.get(self.action, JobTypeListSerializer)
+
+    @action(detail=False, methods=["get"], filterset_class=JobTypeStatusFilterSet)
+    def status(self, request: Request) -> Response:
+        """Every job type with its jobs' counts by status within the window."""
+        with read_snapshot():
+            filterset = self.get_filterset()
+            ids = self.paginator.paginate_filterset(
+                filterset, request, django_paginator_class=self.django_paginator_class
+            )
+            window = filterset.form.cleaned_data
+            shape = JobTypeStatusSerializer.for_window(
+                started=window.get("started"), ended=window.get("ended")
+            )
+            rows = json_page(self.get_queryset(), shape, ids, per_request=True)
+            return self.paginator.get_paginated_response(rows)
+
+    @action(detail=False, methods=["get"], filterset_class=NoParametersFilterSet)
+    def running(self, request: Request) -> Response:
+        """The job types with RUNNING jobs, longest running first."""
+        return self.list(request)
+
+    @action(detail=False, methods=["get"], url_path="system-failures",
+            filterset_class=NoParametersFilterSet)
+    def system_failures(self, request: Request) -> Response:
+        """FAILED jobs with a SYSTEM error, per job type and error, latest failure first."""
+        return self.list(request)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Queue status",
+        description="The job types with QUEUED jobs: how many, when the one queued the "
+        "longest was queued, and their highest priority (lowest number); highest priority "
+        "first, then longest queued.",
+    ),
+)
+class QueueStatusViewSet(ReadOnlyViewSet):
+    """``/queue/status/``: the queue, by job type."""
+
+    filterset_class = NoParametersFilterSet
+    serializer_class = QueueStatusSerializer
+
+    def get_queryset(self):
+        return selectors.queue_status()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import BooleanField, Count, Max, QuerySet, Value
+from django.db.models import BooleanField, Case, Count, Max, QuerySet, Value, When
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -259,3 +259,38 @@ def node_status_serializer(
         )
 
     return WindowNodeStatusSerializer
+class IsFinishedField(serializers.BooleanField):
+    """``is_finished``: whether the execution ended (FAILED, COMPLETED or CANCELED)."""
+
+    FINISHED = ("FAILED", "COMPLETED", "CANCELED")
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(source="status", read_only=True, **kwargs)
+
+    def to_representation(self, status: str) -> bool:
+        return status in self.FINISHED
+
+    def json_sql(self, ref: Ref):
+        return Case(When(**{f"{ref('status').name}__in": self.FINISHED}, then=Value(True)),
+                    default=Value(False), output_field=BooleanField())
+
+
+class JobExecutionLogsSerializer(JobExecutionListSerializer):
+    """``/job-executions/{id}/logs/``: the row, whether it finished, and its logs (``""``
+    when it has none). ``job_exe.selectors.execution_logs`` renders the row in PostgreSQL
+    and streams the logs after it, in chunks."""
+
+    LOG_FIELDS = ("stdout", "stderr")
+
+    is_finished = IsFinishedField()
+    stdout = serializers.CharField(read_only=True, default="", help_text="Contents of stdout.")
+    stderr = serializers.CharField(read_only=True, default="", help_text="Contents of stderr.")
+
+    class Meta(JobExecutionListSerializer.Meta):
+        fields = (*JobExecutionListSerializer.Meta.fields, "is_finished", "stdout", "stderr")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for name in self.LOG_FIELDS:
+            data[name] = data[name] or ""
+        return data

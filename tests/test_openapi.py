@@ -142,13 +142,18 @@ def test_schema_describes_every_endpoint_and_method(schema):
         ("/recipes/{id}/", "get"),
         ("/status/", "get"),
         ("/version/", "get"),
+        ("/job-executions/{id}/logs/", "get"),
         ("/job-types/", "get"),
         ("/job-types/{id}/", "get"),
+        ("/job-types/status/", "get"),
+        ("/job-types/running/", "get"),
+        ("/job-types/system-failures/", "get"),
         ("/jobs/", "get"),
         ("/jobs/{id}/", "get"),
         ("/jobs/{id}/", "patch"),
         ("/jobs/updates/", "get"),
         ("/jobs/executions/", "get"),
+        ("/queue/status/", "get"),
     }
 
 
@@ -534,3 +539,27 @@ def test_neighbouring_service_bodies_conform_to_the_schema(schema, api_client, v
         response = api_client.get(path)
         assert response.status_code == 200
         conform(schema, _documented(schema, path, "get", response), response.json())
+def test_job_type_counts_and_logs_conform_to_the_schema(schema, api_client, varied_jobs):
+    system = factories.ErrorFactory(category=Error.Category.SYSTEM)
+    factories.JobFactory(status=Job.Status.FAILED, error=system)
+    running = factories.JobFactory(status=Job.Status.RUNNING)
+    set_times(running, started=T0)
+    queued = factories.JobFactory(status=Job.Status.QUEUED)
+    set_times(queued, queued=T0)
+    for path in ("/job-types/status/", "/job-types/running/", "/job-types/system-failures/",
+                 "/queue/status/"):
+        response = api_client.get(path, {"started": "P30000D"} if "status" in path else {})
+        assert response.status_code == 200
+        body = response.json()
+        assert body["results"], path
+        conform(schema, _documented(schema, path, "get", response), body)
+    assert parameters(schema, "/job-types/status/").keys() == {
+        "page", "page_size", "started", "ended"
+    }
+    assert parameters(schema, "/job-types/running/").keys() == {"page", "page_size"}
+    assert parameters(schema, "/job-types/system-failures/").keys() == {"page", "page_size"}
+    execution = factories.JobExecutionFactory(stdout="out", stderr=None)
+    response = api_client.get(f"/job-executions/{execution.pk}/logs/")
+    body = json.loads(b"".join(response.streaming_content))
+    conform(schema, _documented(schema, "/job-executions/{id}/logs/", "get", response), body)
+    assert list(component(schema, "JobExecutionLogs")["properties"]) == list(body)

@@ -174,6 +174,9 @@ class JobTypeViewSet(ReadOnlyViewSet):
     filterset_class = JobTypeFilterSet
     serializer_class = JobTypeListSerializer
 
+    def renders_per_request(self) -> bool:
+        return self.action in ("running", "system_failures")  # their counts are annotations
+
     def get_queryset(self):
         if self.action == "running":
             return selectors.running_job_types()
@@ -232,3 +235,6 @@ class QueueStatusViewSet(ReadOnlyViewSet):
 
     def get_queryset(self):
         return selectors.queue_status()
+
+    def renders_per_request(self) -> bool:
+        return True  # the counts are annotations of the queryset

@@ -62,6 +62,19 @@ class JobExecutionViewSet(ReadOnlyViewSet):
             return JobExecutionLogsSerializer
         return JobExecutionListSerializer
 
+    @action(detail=True, methods=["get"])
+    def logs(self, request: Request, *args, **kwargs) -> StreamingHttpResponse:
+        """The execution with its stdout and stderr, streamed: never whole in memory."""
+        execution_id = self.get_object_id()
+        body = execution_logs(execution_id=execution_id)
+        try:
+            first = next(body)  # the 404 comes before anything is sent
+        except ExecutionNotFound:
+            raise Http404(f"job execution {execution_id} was not found.") from None
+        return StreamingHttpResponse(
+            itertools.chain([first], body), content_type="application/json"
+        )
+
 
 @extend_schema_view(
     list=extend_schema(
@@ -113,15 +126,3 @@ class NodeViewSet(ReadOnlyViewSet):
             serializer_class = node_status_serializer(started=started, ended=ended)
             rows = json_page(self.get_queryset(), serializer_class, ids, per_request=True)
             return self.paginator.get_paginated_response(rows)
-    @action(detail=True, methods=["get"])
-    def logs(self, request: Request, *args, **kwargs) -> StreamingHttpResponse:
-        """The execution with its stdout and stderr, streamed: never whole in memory."""
-        execution_id = self.get_object_id()
-        body = execution_logs(execution_id=execution_id)
-        try:
-            first = next(body)  # the 404 comes before anything is sent
-        except ExecutionNotFound:
-            raise Http404(f"job execution {execution_id} was not found.") from None
-        return StreamingHttpResponse(
-            itertools.chain([first], body), content_type="application/json"
-        )

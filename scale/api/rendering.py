@@ -156,19 +156,18 @@ def json_page(
     *,
     per_request: bool = False,
 ) -> orjson.Fragment:
-    """The JSON array of the rows (of ``queryset``'s model) with these ids, in the order of
-    ``ids``, in one query. Rows deleted since their ids were read are left out.
+    """The JSON array of the rows with these ids, in the order of ``ids``, in one query.
+    Rows deleted since their ids were read are left out.
 
-    ``per_request``: the serializer class was made for this request (it holds the
-    request's values), so its query is built for it alone instead of kept by ``rendered``.
+    The rows come from the model's ``rendered`` queryset, built once per process. With
+    ``per_request`` they come from ``queryset`` itself, rendered for this request alone:
+    for a queryset with annotations of its own (aggregates the shape shows), or a
+    serializer class made for this request (holding the request's values).
     """
-    model = queryset.model
     if per_request:
-        source = model._default_manager.order_by().annotate(
-            **{RENDERED: json_text(serializer_class)}
-        )
+        source = queryset.order_by().annotate(**{RENDERED: json_text(serializer_class)})
     else:
-        source = rendered(model, serializer_class)
+        source = rendered(queryset.model, serializer_class)
     rows = source.filter(pk__in=ids)
     texts = dict(rows.values_list("pk", RENDERED))
     return orjson.Fragment("[" + ",".join(texts[pk] for pk in ids if pk in texts) + "]")

@@ -75,12 +75,22 @@ class ReadOnlyViewSet(MethodNotAllowedFirstMixin, viewsets.GenericViewSet):
             ids = self.paginator.paginate_filterset(
                 filterset, request, django_paginator_class=self.django_paginator_class
             )
-            rows = json_page(self.get_queryset(), self.get_serializer_class(), ids)
+            rows = json_page(
+                self.get_queryset(),
+                self.get_serializer_class(),
+                ids,
+                per_request=self.renders_per_request(),
+            )
             return self.paginator.get_paginated_response(rows)
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         with read_snapshot():
             return Response(self.get_object_json())
+
+    def renders_per_request(self) -> bool:
+        """Whether the rows are rendered from this request's queryset (one that carries
+        annotations of its own) rather than the model's, built once per process."""
+        return False
 
     def get_filterset(self):
         """The endpoint's FilterSet bound to the query; invalid values are a 400."""

@@ -2,13 +2,15 @@
 
 Everything an operator changes comes from the environment, with defaults that are safe
 for a local checkout: ``DATABASE_URL``, ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG``,
-``DJANGO_ALLOWED_HOSTS``, ``SCALE_READS_REQUIRE_LOGIN``, and the HTTPS settings of a
-production deployment (``DJANGO_SECURE_*``, ``DJANGO_CSRF_TRUSTED_ORIGINS``): off by
-default, so that ``make run`` serves plain http on 127.0.0.1; README.md lists the set
-with which ``manage.py check --deploy`` reports nothing.
+``DJANGO_ALLOWED_HOSTS``, ``SCALE_READS_REQUIRE_LOGIN``, ``DJANGO_CSRF_ANGULAR`` (the CSRF
+cookie and header names AngularJS uses), and the HTTPS settings of a production
+deployment (``DJANGO_SECURE_*``, ``DJANGO_CSRF_TRUSTED_ORIGINS``): off by default, so
+that ``make run`` serves plain http on 127.0.0.1; README.md lists the set with which
+``manage.py check --deploy`` reports nothing.
 """
 
 import os
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -47,6 +49,18 @@ def _env_int(name: str, default: int) -> int:
 
 def _env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def _env_url_prefix(name: str) -> str | None:
+    raw = os.environ.get(name, "")
+    if not raw:
+        return None
+    if not re.fullmatch(r"(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+", raw):
+        raise ImproperlyConfigured(
+            f"{name} must be a URL path such as /api (a leading slash, none at the end), "
+            f"not {raw!r}"
+        )
+    return raw
 
 
 DEBUG = _env_bool("DJANGO_DEBUG", False)
@@ -92,6 +106,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "scale.urls"
+# The URL prefix the service is mounted under (the Scale web UI wants it at /api/ of its
+# own origin): the WSGI variable that gunicorn itself reads to take the prefix off each
+# request's path; Django puts it in every URL it builds (next/previous, redirects, pages).
+FORCE_SCRIPT_NAME = _env_url_prefix("SCRIPT_NAME")
 SESSION_ENGINE = "scale.sessions"
 WSGI_APPLICATION = "scale.wsgi.application"
 
@@ -132,7 +150,9 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = "static/"
+# Absolute, with the mount prefix: a relative STATIC_URL takes the script prefix current
+# when it is first read, which in gunicorn is at start-up (WhiteNoise), before any request.
+STATIC_URL = f"{FORCE_SCRIPT_NAME or ''}/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing one
 # Serve straight from the apps' static folders: no collectstatic step to forget.
@@ -212,3 +232,11 @@ if _env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
     # Behind a proxy that terminates TLS and sets X-Forwarded-Proto (and strips a client's).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = _env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+
+# AngularJS's $http (the Scale web UI's) reads the CSRF token from the cookie XSRF-TOKEN and
+# sends it back as X-XSRF-TOKEN on every write. Only the names change: the check is
+# Django's own, and a session write without the header is still refused. The cookie stays
+# readable by scripts (CSRF_COOKIE_HTTPONLY is False), which is what the scheme relies on.
+if _env_bool("DJANGO_CSRF_ANGULAR", False):
+    CSRF_COOKIE_NAME = "XSRF-TOKEN"
+    CSRF_HEADER_NAME = "HTTP_X_XSRF_TOKEN"

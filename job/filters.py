@@ -50,6 +50,7 @@ JOB_ORDER_FIELDS = (
     "event__occurred",
     "error",
     "error__name",
+    "error__title",
     "error__category",
 )
 

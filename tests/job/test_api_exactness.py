@@ -53,7 +53,11 @@ def test_cancel_needs_exactly_canceled(api_client, operator_token, jobs, status)
 
 @pytest.mark.parametrize(
     ("dotted", "underscored"),
-    [("error.category", "error__category"), ("-job_type.title", "-job_type__title")],
+    [
+        ("error.category", "error__category"),
+        ("-job_type.title", "-job_type__title"),
+        ("error.title", "error__title"),  # the Scale UI's Error column
+    ],
 )
 def test_dotted_order_paths_are_the_underscored_ones(api_client, jobs, dotted, underscored):
     def ids(order):

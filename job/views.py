@@ -35,9 +35,8 @@ from job.serializers import (
 )
 from job.services import job_cancel
 from scale.api.parsers import JSONParser
-from scale.api.rendering import json_page
 from scale.api.schema import error_responses
-from scale.api.views import ReadOnlyViewSet, read_snapshot
+from scale.api.views import ReadOnlyViewSet
 
 # The path accepts any segment (anything but a job id is a 404); the schema says what works.
 JOB_ID_PARAMETER = OpenApiParameter(
@@ -175,7 +174,16 @@ class JobTypeViewSet(ReadOnlyViewSet):
     serializer_class = JobTypeListSerializer
 
     def renders_per_request(self) -> bool:
-        return self.action in ("running", "system_failures")  # their counts are annotations
+        # running, system failures: their counts are annotations; status: its window.
+        return self.action in ("running", "system_failures", "status")
+
+    def get_row_serializer(self, filterset):
+        if self.action != "status":
+            return super().get_row_serializer(filterset)
+        window = filterset.form.cleaned_data
+        return JobTypeStatusSerializer.for_window(
+            started=window.get("started"), ended=window.get("ended")
+        )
 
     def get_queryset(self):
         if self.action == "running":
@@ -195,17 +203,7 @@ class JobTypeViewSet(ReadOnlyViewSet):
     @action(detail=False, methods=["get"], filterset_class=JobTypeStatusFilterSet)
     def status(self, request: Request) -> Response:
         """Every job type with its jobs' counts by status within the window."""
-        with read_snapshot():
-            filterset = self.get_filterset()
-            ids = self.paginator.paginate_filterset(
-                filterset, request, django_paginator_class=self.django_paginator_class
-            )
-            window = filterset.form.cleaned_data
-            shape = JobTypeStatusSerializer.for_window(
-                started=window.get("started"), ended=window.get("ended")
-            )
-            rows = json_page(self.get_queryset(), shape, ids, per_request=True)
-            return self.paginator.get_paginated_response(rows)
+        return self.list(request)
 
     @action(detail=False, methods=["get"], filterset_class=NoParametersFilterSet)
     def running(self, request: Request) -> Response:

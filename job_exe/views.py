@@ -22,8 +22,7 @@ from job_exe.serializers import (
     NodeStatusSerializer,
     node_status_serializer,
 )
-from scale.api.rendering import json_page
-from scale.api.views import ReadOnlyViewSet, read_snapshot
+from scale.api.views import ReadOnlyViewSet
 
 
 @extend_schema_view(
@@ -117,12 +116,13 @@ class NodeViewSet(ReadOnlyViewSet):
     @action(detail=False, methods=["get"], filterset_class=NodeStatusFilterSet)
     def status(self, request: Request) -> Response:
         """The list pipeline, with the counts bound to the request's window."""
-        with read_snapshot():
-            filterset = self.get_filterset()
-            ids = self.paginator.paginate_filterset(
-                filterset, request, django_paginator_class=self.django_paginator_class
-            )
-            started, ended = filterset.execution_window()
-            serializer_class = node_status_serializer(started=started, ended=ended)
-            rows = json_page(self.get_queryset(), serializer_class, ids, per_request=True)
-            return self.paginator.get_paginated_response(rows)
+        return self.list(request)
+
+    def renders_per_request(self) -> bool:
+        return self.action == "status"  # its serializer holds the request's window
+
+    def get_row_serializer(self, filterset):
+        if self.action != "status":
+            return super().get_row_serializer(filterset)
+        started, ended = filterset.execution_window()
+        return node_status_serializer(started=started, ended=ended)

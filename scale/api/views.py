@@ -77,7 +77,7 @@ class ReadOnlyViewSet(MethodNotAllowedFirstMixin, viewsets.GenericViewSet):
             )
             rows = json_page(
                 self.get_queryset(),
-                self.get_serializer_class(),
+                self.get_row_serializer(filterset),
                 ids,
                 per_request=self.renders_per_request(),
             )
@@ -87,9 +87,17 @@ class ReadOnlyViewSet(MethodNotAllowedFirstMixin, viewsets.GenericViewSet):
         with read_snapshot():
             return Response(self.get_object_json())
 
+    def get_row_serializer(self, filterset):
+        """The serializer of this request's rows: the declared one, or one a view makes
+        from the request's filters (a window its counts use); ``renders_per_request``
+        must then say so."""
+        return self.get_serializer_class()
+
     def renders_per_request(self) -> bool:
-        """Whether the rows are rendered from this request's queryset (one that carries
-        annotations of its own) rather than the model's, built once per process."""
+        """Whether the rows are rendered for this request alone: from its queryset (one
+        that carries annotations of its own), or by a serializer made for it
+        (``get_row_serializer``), rather than by the model's query built once per
+        process."""
         return False
 
     def get_filterset(self):

@@ -68,9 +68,15 @@ class StrictPageNumberPagination(PageNumberPagination):
         page skips its offset there instead of joining every skipped row; the caller
         renders the rows of those ids only.
         """
-        page_size = self.get_page_size(request)
+        return self._page(django_paginator_class(filterset, self.get_page_size(request)), request)
+
+    def paginate_rows(self, rows: list, request) -> list:
+        """The requested page of rows already computed in full (an aggregate's few rows,
+        such as the hours of ``/load/``), with the same validation as every list."""
+        return self._page(Paginator(rows, self.get_page_size(request)), request)
+
+    def _page(self, paginator: Paginator, request) -> list:
         page_number = parse_positive_int(request.query_params, self.page_query_param, default=1)
-        paginator = django_paginator_class(filterset, page_size)
         try:
             self.page = paginator.page(page_number)
         except InvalidPage as exc:

@@ -137,6 +137,7 @@ _ERRORS = (
 )
 
 _NODE_COUNT = 20
+_OFFLINE_NODE = 7
 
 # (type, name, is_active)
 _RULES = (
@@ -328,6 +329,8 @@ def ensure_catalogue(*, now: datetime) -> Catalogue:
                 "slave_id": f"a4e3c5b2-7f9d-4c1e-9a3b-{number:012d}-S{number}",
                 "is_paused": number == _NODE_COUNT - 1,
                 "is_active": number != _NODE_COUNT,
+                # The retired node is gone; one other has lost its agent.
+                "is_online": number not in (_NODE_COUNT, _OFFLINE_NODE),
             },
         )
         if created:
@@ -429,6 +432,11 @@ def _workspace(name: str, title: str, description: str, when: datetime) -> Works
             "title": title,
             "description": description,
             "base_url": f"http://files.example.com/{name}",
+            "total_size": 50 * 2**40,
+            "json_config": {
+                "version": "1.0",
+                "broker": {"type": "nfs", "nfs_path": f"nfs.example.com:/exports/{name}"},
+            },
         },
     )
     if created:

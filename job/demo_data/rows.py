@@ -70,6 +70,12 @@ _STDERR = {
     "ALGORITHM": "Traceback (most recent call last): ValueError: unexpected value",
     "DATA": "error: input file failed validation",
 }
+# The newest jobs' executions have their logs (a few KB each; one in _BIG_LOG_EVERY
+# executions several MB), as a cluster keeps the logs of recent work: logs for every
+# execution of a million jobs would be gigabytes of text.
+_LOGGED_JOBS = 10_000
+_BIG_LOG_EVERY = 1_500
+_BIG_LOG_LINES = 40_000
 _DATA_TYPES = ("", "", "sentinel1,sar", "sar", "landsat8,optical", "optical", "ocean", "test")
 _USERS = ("alice", "bob", "operator")
 _SEC_MS = [f"{s:02d}.{ms:03d}+00" for s in range(60) for ms in range(1000)]
@@ -497,6 +503,10 @@ class RowGenerator:
             exe_ids.append(exe_id)
             pre, job, post = exe.pre, exe.job, exe.post
             queued = ts(exe.queued + shift)
+            if self.remaining <= _LOGGED_JOBS and exe.started is not None:
+                stdout, stderr = _logs(exe, job_type.name, at, big=exe_id % _BIG_LOG_EVERY == 7)
+            else:
+                stdout, stderr = "\\N", _n(exe.stderr)
             exe_rows.append(
                 f"{exe_id}\t{job_id}\t{exe.status}\t{_n(exe.error_id)}\t{_n(exe.node_id)}\t"
                 f"{revision.command_arguments}\t{job_type.timeout}\t"
@@ -504,7 +514,7 @@ class RowGenerator:
                 f"{at(job[0])}\t{at(job[1])}\t{_n(job[2])}\t"
                 f"{at(post[0])}\t{at(post[1])}\t{_n(post[2])}\t"
                 f"{queued}\t{queued}\t{at(exe.started)}\t{at(exe.ended)}\t"
-                f"{ts(exe.last_modified + shift)}\t\\N\t{_n(exe.stderr)}\n"
+                f"{ts(exe.last_modified + shift)}\t{stdout}\t{stderr}\n"
             )
 
         results = _json({})
@@ -640,3 +650,37 @@ class RowGenerator:
 
 def _n(value: object) -> str:
     return "\\N" if value is None else str(value)
+
+
+def _logs(exe: _ExePlan, job_type: str, at, *, big: bool) -> tuple[str, str]:
+    """The stdout and stderr of an execution that started, as COPY text (newlines
+    escaped): its pre-task, job task and post-task as far as it got, at their times."""
+    out: list[str] = []
+    err: list[str] = []
+    (pre_start, pre_end, pre_code), (job_start, job_end, job_code) = exe.pre, exe.job
+    post = exe.post
+    node = exe.node_id
+    out.append(f"{at(pre_start)} INFO scale-pre-steps: preparing {job_type} on node {node}")
+    for number in range(1, 13):
+        out.append(f"{at(pre_start)} INFO scale-pre-steps: staged input file {number} of 12 "
+                   f"({number * 3_145_728} bytes) into /scale/input_data")
+    if pre_end is not None:
+        out.append(f"{at(pre_end)} INFO scale-pre-steps: done, exit code {pre_code}")
+    if job_start is not None:
+        out.append(f"{at(job_start)} INFO {job_type}: started, reading /scale/input_data")
+        tiles = _BIG_LOG_LINES if big else 24
+        for tile in range(1, tiles + 1):
+            out.append(f"{at(job_start)} INFO {job_type}: tile {tile} of {tiles} processed, "
+                       f"{tile % 97} features, checksum {tile * 2654435761 % 2**32:08x}")
+            if tile % 8 == 0:
+                err.append(f"{at(job_start)} WARNING {job_type}: tile {tile}: no-data pixels "
+                           f"filled ({tile % 13} percent)")
+    if job_end is not None:
+        out.append(f"{at(job_end)} INFO {job_type}: finished, exit code {job_code}")
+    if post[0] is not None:
+        out.append(f"{at(post[0])} INFO scale-post-steps: storing products in the workspace")
+    if post[1] is not None:
+        out.append(f"{at(post[1])} INFO scale-post-steps: done, exit code {post[2]}")
+    if exe.stderr is not None:
+        err.append(f"{at(exe.ended)} ERROR {exe.stderr}")
+    return "\\n".join(out), "\\n".join(err) if err else "\\N"

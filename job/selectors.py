@@ -177,7 +177,8 @@ def metrics_plot_data(
     """
     keys = ["occurred", "job_type_id"] if per_job_type else ["occurred"]
     rows = list(
-        day_counts.values(*keys)
+        # A counter that went back to 0 (a job re-run) is no day with ended jobs.
+        day_counts.filter(count__gt=0).values(*keys)
         .annotate(**{c.name: Sum("count", filter=c.counts, default=0) for c in columns})
         .order_by(*keys)
     )

@@ -178,6 +178,8 @@ class RowGenerator:
         self._rows: dict[str, list[str]] = {}
         self._statuses: list[str] = []
         self._product_count = 0
+        # Executions given logs so far, and the count at which the next big log is due.
+        self._logged = (0, 1)
 
     # -- batches ------------------------------------------------------------------------
 
@@ -192,6 +194,7 @@ class RowGenerator:
             self.remaining,
             tuple(self._forced_recipe),
             tuple(self._forced_standalone),
+            self._logged,
         )
         self.next_ids = dict(first_ids)
         self._rows = {table: [] for table in BULK_TABLES}
@@ -213,7 +216,7 @@ class RowGenerator:
         )
 
     def restore(self, state: tuple) -> None:
-        rng_state, self.remaining, forced_recipe, forced_standalone = state
+        rng_state, self.remaining, forced_recipe, forced_standalone, self._logged = state
         self._rng.setstate(rng_state)
         self._forced_recipe = list(forced_recipe)
         self._forced_standalone = list(forced_standalone)
@@ -504,7 +507,11 @@ class RowGenerator:
             pre, job, post = exe.pre, exe.job, exe.post
             queued = ts(exe.queued + shift)
             if self.remaining <= _LOGGED_JOBS and exe.started is not None:
-                stdout, stderr = _logs(exe, job_type.name, at, big=exe_id % _BIG_LOG_EVERY == 7)
+                logged, big_due = self._logged
+                logged += 1
+                big = logged >= big_due and job[0] is not None  # its job task ran
+                self._logged = (logged, logged + _BIG_LOG_EVERY if big else big_due)
+                stdout, stderr = _logs(exe, job_type.name, at, big=big)
             else:
                 stdout, stderr = "\\N", _n(exe.stderr)
             exe_rows.append(

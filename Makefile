@@ -24,7 +24,7 @@ run: migrate
 		$(BIN)/python manage.py generate_demo_data --jobs $(DEMO_JOBS) --if-empty; \
 	fi
 	@echo "Scale Job Services: http://$(HOST):$(PORT)/jobs/  (admin: http://$(HOST):$(PORT)/admin/)"
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m scale.serve
 
 test: venv
 	$(BIN)/python -m pytest

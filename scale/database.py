@@ -12,14 +12,19 @@ _POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
 _SESSION_OPTIONS = "-c plan_cache_mode=force_generic_plan"
 
 
-def database_settings(*, url: str | None, var_dir: Path, test_name: str | None) -> dict:
+def database_settings(
+    *, url: str | None, var_dir: Path, test_name: str | None, pool_size: int | None = None
+) -> dict:
     """Build the default connection's settings.
 
     ``url`` is ``DATABASE_URL`` (``postgres://user:pass@host:5432/scale``); a malformed
     one raises ``ImproperlyConfigured`` with a one-line message naming the problem.
+    ``pool_size`` set (in gevent workers) selects the pooled variant of the backend, which
+    keeps at most that many sessions per process.
     """
     if url:
         settings = _from_url(url)
+        settings["ENGINE"] = "scale.postgres"
     else:
         settings = {
             "ENGINE": "scale.embedded_pg",
@@ -27,14 +32,22 @@ def database_settings(*, url: str | None, var_dir: Path, test_name: str | None) 
             "USER": "postgres",
             "PGDATA": str(var_dir / "pgdata"),
         }
-    # Persistent connections: a request should not pay for a new backend process.
-    settings["CONN_MAX_AGE"] = 600
-    settings["CONN_HEALTH_CHECKS"] = True
+    options = settings.setdefault("OPTIONS", {})
+    if pool_size:
+        # The pool keeps the sessions; Django "closes" a connection after each request,
+        # which hands it back to the pool.
+        settings["ENGINE"] += ".pooled"
+        settings["CONN_MAX_AGE"] = 0
+        settings["CONN_HEALTH_CHECKS"] = False
+        options["MAX_CONNS"] = pool_size
+    else:
+        # Persistent connections: a request should not pay for a new backend process.
+        settings["CONN_MAX_AGE"] = 600
+        settings["CONN_HEALTH_CHECKS"] = True
     # The prepared statements of scale.prepared look rows up by an array of ids: one plan
     # serves every array, and planning each EXECUTE again (PostgreSQL's default, when it
     # cannot tell how many ids come) took longer than running it. The setting touches
     # nothing but prepared statements (and PL/pgSQL's, such as the job_count triggers').
-    options = settings.setdefault("OPTIONS", {})
     options["options"] = f"{options.get('options', '')} {_SESSION_OPTIONS}".strip()
     if test_name:
         settings["TEST"] = {"NAME": test_name}

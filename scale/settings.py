@@ -9,6 +9,7 @@ with which ``manage.py check --deploy`` reports nothing.
 """
 
 import os
+import sys
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -77,6 +78,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: a load balancer's probe needs no allowed Host header and no HTTPS redirect.
     "scale.health.HealthCheckMiddleware",
+    # A view that needs the unreachable database answers 503 (DRF views: errors.py).
+    "scale.outage.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -106,12 +109,28 @@ TEMPLATES = [
     },
 ]
 
+
+
+def _served_by_gevent() -> bool:
+    """Whether this process runs under gevent's monkey patching (gunicorn's gevent
+    workers, see gunicorn.conf.py), where connections must come from a pool."""
+    if "gevent.monkey" not in sys.modules:
+        return False
+    from gevent import monkey
+
+    return monkey.is_module_patched("socket")
+
+
+# PostgreSQL sessions per gevent worker process; requests beyond wait for one.
+SCALE_DB_POOL_SIZE = _env_int("SCALE_DB_POOL_SIZE", 4) or 1
+
 DATABASES = {
     "default": database_settings(
         url=os.environ.get("DATABASE_URL"),
         var_dir=VAR_DIR,
         # Concurrent test runs on one server each need their own throwaway database.
         test_name=os.environ.get("SCALE_TEST_DATABASE"),
+        pool_size=SCALE_DB_POOL_SIZE if _served_by_gevent() else None,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -186,8 +205,15 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # An outage is logged by scale.outage when it starts and when it ends; Django's own
+    # record of each 503 it caused would repeat it once per request.
+    "filters": {"during_outage": {"()": "scale.outage.DuringOutageFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False,
+                           "filters": ["during_outage"]},
+    },
 }
 
 if not DEBUG:

@@ -21,6 +21,7 @@ import subprocess
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -62,15 +63,20 @@ class EmbeddedServerUnavailable(ImproperlyConfigured):
     """The embedded server could not be started (or did not become ready in time)."""
 
 
-def ensure_server(*, pgdata: Path, database: str | None) -> str:
+def ensure_server(
+    *, pgdata: Path, database: str | None, before_start: Callable[[], None] | None = None
+) -> str:
     """Start the embedded server if needed, create ``database`` on it, return its socket dir.
 
     ``database`` is None for Django's maintenance connections (which use ``postgres``).
-    Idempotent and cheap after the first call in a process.
+    Idempotent and cheap after the first call in a process. ``before_start`` is called
+    before the first start of this process, and may refuse it by raising.
     """
     pgdata = pgdata.resolve()
     with _lock:
         if pgdata not in _socket_dirs:
+            if before_start is not None:
+                before_start()
             socket_dir = _start(pgdata)
             _apply_settings(socket_dir)
             _socket_dirs[pgdata] = socket_dir
@@ -177,6 +183,11 @@ def wait_until_ready(pgdata: Path, *, timeout: float) -> str:
         socket_dir = running_socket_dir(pgdata)
         if socket_dir is not None:
             return socket_dir
+        if _postmaster_info(pgdata) is None:
+            # It was shutting down, not starting, or it died while starting.
+            raise EmbeddedServerUnavailable(
+                f"the embedded PostgreSQL in {pgdata} stopped instead of becoming ready"
+            )
         if time.monotonic() > deadline:
             raise EmbeddedServerUnavailable(
                 f"the embedded PostgreSQL in {pgdata} was not ready after {timeout:.0f} s "

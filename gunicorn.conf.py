@@ -22,11 +22,24 @@ proxy that terminates TLS; ``/health/`` is the load balancer's probe.
 
 import multiprocessing
 import os
+import sys
 
 from scale import gunicorn_errors
 
 # gunicorn's own errors (a request line too long, ...) as one line of text/plain.
 gunicorn_errors.install()
+
+
+def _refuse_the_published_key() -> None:
+    from scale.secret_key import missing_secret_key
+
+    debug = os.environ.get("DJANGO_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
+    hosts = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h.strip()]
+    if message := missing_secret_key(os.environ, debug=debug, allowed_hosts=hosts):
+        sys.exit(f"gunicorn: {message}")
+
+
+_refuse_the_published_key()
 
 
 

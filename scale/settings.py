@@ -15,6 +15,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from scale.database import database_settings
+from scale.secret_key import missing_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -54,6 +55,17 @@ SECRET_KEY = os.environ.get(
     "DJANGO_SECRET_KEY", "django-insecure-local-only-set-DJANGO_SECRET_KEY-in-production"
 )
 ALLOWED_HOSTS = _env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+if message := missing_secret_key(os.environ, debug=DEBUG, allowed_hosts=ALLOWED_HOSTS):
+    raise ImproperlyConfigured(message)
+# The host (and port) of the service's public address, for absolute links; see scale.hosts.
+SCALE_PUBLIC_HOST = os.environ.get("SCALE_PUBLIC_HOST", "").strip()
+if SCALE_PUBLIC_HOST:
+    from django.http.request import split_domain_port, validate_host
+
+    if not validate_host(split_domain_port(SCALE_PUBLIC_HOST)[0], ALLOWED_HOSTS):
+        raise ImproperlyConfigured(
+            f"SCALE_PUBLIC_HOST {SCALE_PUBLIC_HOST!r} must be one of DJANGO_ALLOWED_HOSTS"
+        )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -84,6 +96,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Absolute links are built on SCALE_PUBLIC_HOST, never on a port a client made up.
+    "scale.hosts.PublicHostMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
+
+from scale.api.views import SwaggerView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -8,7 +10,7 @@ urlpatterns = [
     # and Swagger UI, whose assets the project serves itself (drf-spectacular-sidecar).
     # No ReDoc: its page loads Google's fonts.
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("job.urls")),
 ]
 # /health/ is answered by scale.health.HealthCheckMiddleware, before any URL is resolved.

@@ -21,6 +21,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 MAX_REPEATS = 1000
 _SPACE_FOR_PLUS = re.compile(r"^(\S+T[0-9:.,]+) ([0-9]{2}(?::?[0-9]{2})?)$")
 PG_BIGINT_MAX = 2**63 - 1
+_EMPTY_DURATION = re.compile(r"-?PT?")
 
 
 class MultiValueField(forms.Field):
@@ -85,8 +86,18 @@ class MultiValueFilter(django_filters.Filter):
         return qs.filter(**{f"{self.field_name}__{self.lookup_expr}": value})
 
 
+class AsciiIntegerField(forms.IntegerField):
+    """Django's IntegerField, refusing digits other than 0-9 (``int()`` reads ``１２`` and
+    ``١٢`` as 12; a strict API does not)."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and not value.strip().isascii():
+            raise forms.ValidationError("must be written with the digits 0-9.", code="invalid")
+        return super().to_python(value)
+
+
 def id_filter(field_name: str, *, label: str) -> MultiValueFilter:
-    child = forms.IntegerField(min_value=1, max_value=PG_BIGINT_MAX)
+    child = AsciiIntegerField(min_value=1, max_value=PG_BIGINT_MAX)
     return MultiValueFilter(field_name=field_name, child=child, label=label)
 
 
@@ -144,6 +155,13 @@ class DateTimeOrDurationField(forms.Field):
             ) from exc
 
     def _from_duration(self, text: str) -> datetime:
+        # isodate reads "P" and "PT" as a zero duration; ISO 8601 wants one component.
+        if _EMPTY_DURATION.fullmatch(text):
+            raise forms.ValidationError(
+                "%(value)s is not a usable ISO-8601 duration: it needs at least one "
+                "component (PT3H0M0S).",
+                params={"value": repr(text)},
+            )
         try:
             duration = isodate.parse_duration(text)
             moment = timezone.now() - duration

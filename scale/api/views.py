@@ -1,3 +1,5 @@
+from django.http import HttpResponse
+from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.exceptions import MethodNotAllowed
 
 
@@ -12,3 +14,14 @@ class MethodNotAllowedFirstMixin:
         if getattr(self, request.method.lower(), None) is None:
             raise MethodNotAllowed(request.method)
         super().initial(request, *args, **kwargs)
+
+
+class SwaggerView(SpectacularSwaggerView):
+    """drf-spectacular's Swagger UI page, answering OPTIONS without a template.
+
+    The page renders only through its HTML template, and DRF's OPTIONS answer (the view's
+    metadata) has none: that was a 500. OPTIONS gets the methods in ``Allow`` instead.
+    """
+
+    def options(self, request, *args, **kwargs) -> HttpResponse:
+        return HttpResponse(status=200, content_type="text/plain; charset=utf-8")

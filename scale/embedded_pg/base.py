@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.db.backends.postgresql import base as postgresql
+from django.db.backends.postgresql import client as postgresql_client
 
 from scale import outage
 from scale.embedded_pg import EmbeddedServerUnavailable, ensure_server
@@ -33,5 +34,22 @@ class EmbeddedServerMixin:
         return params
 
 
+class DatabaseClient(postgresql_client.DatabaseClient):
+    """``manage.py dbshell``: the psql that pgserver ships, on the server's socket."""
+
+    @classmethod
+    def settings_to_cmd_args_env(cls, settings_dict, parameters):
+        from pgserver._commands import POSTGRES_BIN_PATH
+
+        pgdata = Path(settings_dict["PGDATA"])
+        settings_dict = {
+            **settings_dict,
+            "HOST": ensure_server(pgdata=pgdata, database=settings_dict["NAME"]),
+            "USER": settings_dict.get("USER") or "postgres",
+        }
+        args, env = super().settings_to_cmd_args_env(settings_dict, parameters)
+        return [str(POSTGRES_BIN_PATH / "psql"), *args[1:]], env
+
+
 class DatabaseWrapper(EmbeddedServerMixin, OutageAwareMixin, postgresql.DatabaseWrapper):
-    pass
+    client_class = DatabaseClient

@@ -3,11 +3,11 @@
 
 from django.db.backends.postgresql import base as postgresql
 
-from scale.embedded_pg.base import EmbeddedServerMixin
+from scale.embedded_pg.base import DatabaseClient, EmbeddedServerMixin
 from scale.postgres.base import OutageAwareMixin
 from scale.postgres.pooled.base import PooledMixin
 
 
 class DatabaseWrapper(EmbeddedServerMixin, OutageAwareMixin, PooledMixin,
                       postgresql.DatabaseWrapper):
-    pass
+    client_class = DatabaseClient

@@ -56,7 +56,7 @@ timeout = 60
 graceful_timeout = 30
 # Also the time a connection's request line and headers have to arrive.
 keepalive = 5
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
 max_requests_jitter = max_requests // 5
 if _env_flag("DJANGO_SECURE_PROXY_SSL_HEADER"):
     forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

@@ -174,6 +174,8 @@ def percentile(values: list[float], q: int) -> float:
 
 
 def main() -> int:
+    # Stopped early (Ctrl-C, kill): the finally below still stops the service.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     external = os.environ.get("SOAK_PORT")
     port = int(external) if external else free_port()
     env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port),

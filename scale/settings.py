@@ -10,6 +10,7 @@ with which ``manage.py check --deploy`` reports nothing.
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -79,6 +80,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "error",
     "trigger",
     "storage",
@@ -102,6 +104,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes wants: answers the admin login of a locked-out client.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "scale.urls"
@@ -149,8 +154,30 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# django-axes first (it refuses a locked-out client before any password is checked), then
 # Django's model backend, reading a user's permissions in one prepared query.
-AUTHENTICATION_BACKENDS = ["scale.auth_backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "scale.auth_backends.ModelBackend",
+]
+
+# Failed logins (the admin's form) and failed token authentications (the API), counted by
+# django-axes in the database per client address and, separately, per user name: after
+# SCALE_LOGIN_FAILURE_LIMIT failures either is refused (429) for SCALE_LOGIN_COOLOFF_MINUTES.
+AXES_FAILURE_LIMIT = _env_int("SCALE_LOGIN_FAILURE_LIMIT", 10) or 1
+AXES_COOLOFF_TIME = timedelta(minutes=max(1, _env_int("SCALE_LOGIN_COOLOFF_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = "scale.login_throttle.lockout_parameters"
+# The client's address is the connection's, unless a trusted proxy sets X-Forwarded-For
+# (with DJANGO_SECURE_PROXY_SSL_HEADER=1, the proxy setting): a client must not choose it.
+if _env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
+    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# One line per lockout in the log, not one per failed attempt.
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -173,6 +200,8 @@ WHITENOISE_USE_FINDERS = True
 # Reads are open unless an operator closes them; cancel always needs job.change_job.
 SCALE_READS_REQUIRE_LOGIN = _env_bool("SCALE_READS_REQUIRE_LOGIN", False)
 
+SCALE_ANON_READ_RATE = os.environ.get("SCALE_ANON_READ_RATE", "").strip() or None
+
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous write a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -189,6 +218,12 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # SCALE_ANON_READ_RATE ("120/minute"): anonymous requests per client address and
+    # gunicorn worker; unset, nothing is throttled (local tools, test suites).
+    "DEFAULT_THROTTLE_CLASSES": (
+        ["rest_framework.throttling.AnonRateThrottle"] if SCALE_ANON_READ_RATE else []
+    ),
+    "DEFAULT_THROTTLE_RATES": {"anon": SCALE_ANON_READ_RATE or None},
     "DEFAULT_SCHEMA_CLASS": "scale.api.schema.ScaleAutoSchema",
 }
 
@@ -227,6 +262,25 @@ LOGGING = {
     "loggers": {
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False,
                            "filters": ["during_outage"]},
+    },
+}
+
+# A Content-Security-Policy on every answer (the admin, Swagger UI at /api/docs/, the
+# browsable API): scripts and styles from the service itself only. Swagger UI and the admin
+# set style attributes from their scripts, hence 'unsafe-inline' for styles (not scripts);
+# Swagger UI draws its icons from data: URLs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
     },
 }
 

@@ -1,6 +1,8 @@
 import os
 
 import pytest
+from django.contrib.auth.models import Permission, User
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 
@@ -38,3 +40,15 @@ def throwaway_service(tmp_path_factory):
         yield pgdata, env, token
     finally:
         stop_server(pgdata=pgdata)
+
+
+@pytest.fixture
+def operator(db) -> User:
+    user = User.objects.create_user("operator", password="operator-pass-123")
+    user.user_permissions.add(Permission.objects.get(codename="change_job"))
+    return user
+
+
+@pytest.fixture
+def operator_token(operator) -> str:
+    return Token.objects.create(user=operator).key

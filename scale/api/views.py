@@ -1,5 +1,5 @@
 from django.http import HttpResponse
-from drf_spectacular.views import SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.exceptions import MethodNotAllowed
 
 
@@ -16,8 +16,11 @@ class MethodNotAllowedFirstMixin:
         super().initial(request, *args, **kwargs)
 
 
-class SwaggerView(SpectacularSwaggerView):
+class SwaggerView(SpectacularSwaggerSplitView):
     """drf-spectacular's Swagger UI page, answering OPTIONS without a template.
+
+    The split view serves the page's start-up script as a file of its own (``?script``)
+    rather than inline, so that the Content-Security-Policy can forbid inline scripts.
 
     The page renders only through its HTML template, and DRF's OPTIONS answer (the view's
     metadata) has none: that was a 500. OPTIONS gets the methods in ``Allow`` instead.

@@ -2,7 +2,7 @@
 
 While PostgreSQL cannot be reached, every request that needs it answers 503 with
 ``Retry-After``, one line in the API's error format, and the outage is logged twice per
-process: once when it starts and once when it ends, never once per request. Connection
+process: at its first 503 and when the database answers again, never once per request. Connection
 attempts back off: after a failed one, the next is allowed only after a delay that doubles
 from ``_FIRST_DELAY`` to ``_MAX_DELAY``; requests in between are refused at once, without
 touching the network, and ``Retry-After`` says how long until the next attempt.
@@ -33,6 +33,7 @@ class _Outage:
         self.lock = threading.Lock()
         self.started: float | None = None  # monotonic time of the first failure
         self.refused = 0  # requests answered 503 during this outage
+        self.cause = ""  # the first line of the error that started it
         self.delay = 0.0
         self.next_attempt = 0.0
 
@@ -58,16 +59,13 @@ def is_database_unavailable(exc: BaseException) -> bool:
 
 
 def failed(exc: BaseException) -> None:
-    """Record a failure to reach the database; the first of an outage is logged."""
+    """Record a failure to reach the database: an outage starts, or goes on backing off."""
     now = time.monotonic()
     with _state.lock:
         if _state.started is None:
             _state.started = now
             _state.refused = 0
-            first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            logger.error(
-                "database unreachable: %s; answering 503 until it is back", first_line
-            )
+            _state.cause = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         _state.delay = min(_MAX_DELAY, _state.delay * 2 if _state.delay else _FIRST_DELAY)
         _state.next_attempt = now + _state.delay
 
@@ -77,10 +75,11 @@ def succeeded() -> None:
     with _state.lock:
         if _state.started is None:
             return
-        logger.warning(
-            "database reachable again after %.1f s; %d requests were answered 503",
-            time.monotonic() - _state.started, _state.refused,
-        )
+        if _state.refused:
+            logger.warning(
+                "database reachable again after %.1f s; %d requests were answered 503",
+                time.monotonic() - _state.started, _state.refused,
+            )
         _state.started = None
         _state.delay = 0.0
         _state.next_attempt = 0.0
@@ -101,6 +100,10 @@ def unavailable_response(request: HttpRequest | None, exc: BaseException) -> Htt
     if not in_outage:  # lost on an open connection: no connection attempt saw it yet
         failed(exc)
     with _state.lock:
+        if not _state.refused:
+            # The outage's one line (a command that is refused says so itself).
+            logger.error("database unreachable: %s; answering 503 until it is back",
+                         _state.cause)
         _state.refused += 1
         wait = max(_state.next_attempt - time.monotonic(), _FIRST_DELAY)
     return error_response(

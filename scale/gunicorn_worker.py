@@ -13,6 +13,11 @@ greenlet, so a client that trickles or idles holds only its own, and every read 
   DATA_UPLOAD_MAX_MEMORY_SIZE is left unread: the application answers 413 from its
   Content-Length, and the connection is closed rather than drained.
 
+A connection serves at most ``KEEPALIVE_REQUESTS`` requests, then is closed: every
+gevent worker accepts on the shared socket, and a keep-alive client stays with the worker
+that accepted it. Without the limit, the clients that reconnected while one worker was
+being replaced (max_requests) all stayed on the others, and a worker sat idle for good.
+
 psycopg2 is made cooperative (psycogreen), so a greenlet waiting for PostgreSQL lets the
 others run; the settings then take connections from a pool (``scale.postgres.pooled``).
 """
@@ -29,6 +34,7 @@ from gunicorn.workers.ggevent import GeventWorker
 from scale.gunicorn_errors import write_error
 
 _DEFAULT_BODY_TIMEOUT = 10.0
+KEEPALIVE_REQUESTS = 100
 
 
 def body_timeout() -> float:
@@ -62,6 +68,8 @@ class Worker(GeventWorker):
         from django.conf import settings
 
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if req.req_number >= KEEPALIVE_REQUESTS:
+            req.must_close = True
         announced = _content_length(req)
         if announced is not None and limit is not None and announced > limit:
             req.must_close = True  # the application refuses it unread: do not drain it

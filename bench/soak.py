@@ -211,7 +211,9 @@ def main() -> int:
         stats = Stats()
         started = time.monotonic()
         deadline = started + SECONDS
-        threads = [threading.Thread(target=client, args=(port, token, ids, stats, deadline, n))
+        # Daemon threads: a stopped run (SIGTERM) does not wait for them.
+        threads = [threading.Thread(target=client, args=(port, token, ids, stats, deadline, n),
+                                    daemon=True)
                    for n in range(CLIENTS)]
         for thread in threads:
             thread.start()

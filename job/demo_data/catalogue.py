@@ -331,6 +331,10 @@ def ensure_catalogue(*, now: datetime) -> Catalogue:
                 "is_active": number != _NODE_COUNT,
                 # The retired node is gone; one other has lost its agent.
                 "is_online": number not in (_NODE_COUNT, _OFFLINE_NODE),
+                # Two sizes of machine: 16 or 32 CPUs, 4 GiB and 64 GiB of disk per CPU.
+                "cpus_total": 16.0 * (1 + number % 2),
+                "mem_total": 4096.0 * 16 * (1 + number % 2),
+                "disk_total": 65536.0 * 16 * (1 + number % 2),
             },
         )
         if created:

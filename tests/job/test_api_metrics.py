@@ -179,6 +179,21 @@ def test_cancels_and_reruns_move_a_job_between_days(api_client, ended_jobs):
     assert today not in [v["date"] for v in _plot(api_client)["results"][0]["values"]]
 
 
+@pytest.mark.parametrize("per_job_type", [False, True])
+def test_plot_data_is_what_plain_drf_renders(api_client, ended_jobs, per_job_type):
+    from job import metrics, selectors
+    from job.serializers import MetricsPlotSerializer
+
+    choices = [ended_jobs["a"].pk, ended_jobs["b"].pk] if per_job_type else []
+    body = _plot(api_client, choice_id=choices)
+    plots = selectors.metrics_plot_data(
+        JobDayCount.objects.all(), columns=list(metrics.JOB_TYPES.columns),
+        per_job_type=per_job_type,
+    )
+    assert body["results"] == MetricsPlotSerializer(plots, many=True).data
+    assert body["results"][0]["values"]
+
+
 def test_day_counts_equal_a_recount_of_the_jobs(ended_jobs):
     Job.objects.filter(status="COMPLETED").update(ended=DAY2)
     Job.objects.filter(status="CANCELED").delete()

@@ -74,6 +74,7 @@ _STDERR = {
 # executions several MB), as a cluster keeps the logs of recent work: logs for every
 # execution of a million jobs would be gigabytes of text.
 _LOGGED_JOBS = 10_000
+_UNSCHEDULED = "\t".join(["\\N"] * 5)
 _BIG_LOG_EVERY = 1_500
 _BIG_LOG_LINES = 40_000
 _DATA_TYPES = ("", "", "sentinel1,sar", "sar", "landsat8,optical", "optical", "ocean", "test")
@@ -499,6 +500,13 @@ class RowGenerator:
             "output_data": [{"name": o[0], "workspace_id": products_ws} for o in revision.outputs],
         }
 
+        disk_in_mb = round(disk_in / 1048576, 1)
+        disk_out = round(job_type.disk_out_const + job_type.disk_out_mult * disk_in_mb, 1)
+        # What the scheduler set aside for an execution it started: the job's requirements.
+        scheduled = (
+            f"{job_type.cpus}\t{job_type.mem}\t{disk_in_mb}\t{disk_out}\t"
+            f"{round(disk_in_mb + disk_out, 1)}"
+        )
         exe_ids = []
         exe_rows = self._rows["job_exe"]
         for exe in plan.exes:
@@ -521,7 +529,8 @@ class RowGenerator:
                 f"{at(job[0])}\t{at(job[1])}\t{_n(job[2])}\t"
                 f"{at(post[0])}\t{at(post[1])}\t{_n(post[2])}\t"
                 f"{queued}\t{queued}\t{at(exe.started)}\t{at(exe.ended)}\t"
-                f"{ts(exe.last_modified + shift)}\t{stdout}\t{stderr}\n"
+                f"{ts(exe.last_modified + shift)}\t{stdout}\t{stderr}\t"
+                f"{_UNSCHEDULED if exe.started is None else scheduled}\n"
             )
 
         results = _json({})
@@ -535,8 +544,6 @@ class RowGenerator:
                     ),
                 }
             )
-        disk_in_mb = round(disk_in / 1048576, 1)
-        disk_out = round(job_type.disk_out_const + job_type.disk_out_mult * disk_in_mb, 1)
         priority = job_type.priority if rnd() < 0.9 else (1, 50, 200)[int(rnd() * 3)]
         self._rows["job"].append(
             f"{job_id}\t{job_type.id}\t{revision.id}\t{event_id}\t{_n(plan.error_id)}\t"

@@ -304,6 +304,20 @@ def test_executions_that_ran_have_logs_of_a_few_kb_and_some_of_several_mb(demo):
     assert failed.stdout.splitlines()[0].endswith(f"on node {failed.node_id}")
 
 
+def test_executions_that_started_have_their_jobs_requirements_scheduled(demo):
+    for exe in JobExecution.objects.select_related("job"):
+        scheduled = (exe.cpus_scheduled, exe.mem_scheduled, exe.disk_in_scheduled,
+                     exe.disk_out_scheduled)
+        if exe.started is None:
+            assert scheduled == (None,) * 4 and exe.disk_total_scheduled is None
+        else:
+            job = exe.job
+            assert scheduled == (job.cpus_required, job.mem_required, job.disk_in_required,
+                                 job.disk_out_required)
+            assert exe.disk_total_scheduled == pytest.approx(
+                job.disk_in_required + job.disk_out_required, abs=0.1)
+
+
 def test_nodes_are_online_but_the_retired_one_and_one_other(demo):
     from job_exe.models import Node
 

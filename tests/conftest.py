@@ -1,4 +1,7 @@
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission, User
@@ -12,7 +15,7 @@ def api_client() -> APIClient:
 
 
 @pytest.fixture(scope="module")
-def throwaway_service(tmp_path_factory):
+def throwaway_service():
     """An embedded PostgreSQL of its own (a fresh data directory), migrated, with 400 demo
     jobs and an operator's token: for the tests that kill or stop the database server.
 
@@ -21,9 +24,11 @@ def throwaway_service(tmp_path_factory):
     from scale.embedded_pg import ensure_server, stop_server
     from tests.served import clean_environment, database_url, manage
 
-    root = tmp_path_factory.mktemp("throwaway-pg")
+    # Not under pytest's temporary directory: pytest keeps that one private to its user
+    # (0700), and as root pgserver runs the server as an unprivileged user of its own,
+    # which must reach the data directory.
+    root = Path(tempfile.mkdtemp(prefix="scale-throwaway-pg-"))
     if os.geteuid() == 0:
-        # pgserver runs the server as its own unprivileged user, which must reach the path.
         os.chmod(root, 0o755)
     pgdata = root / "pgdata"
     socket_dir = ensure_server(pgdata=pgdata, database="scale")
@@ -40,6 +45,7 @@ def throwaway_service(tmp_path_factory):
         yield pgdata, env, token
     finally:
         stop_server(pgdata=pgdata)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

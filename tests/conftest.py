@@ -14,6 +14,26 @@ def api_client() -> APIClient:
     return APIClient()
 
 
+def server_directory() -> Path:
+    """A new directory for an embedded server's data, removed by the caller.
+
+    Not under pytest's temporary directory: pytest keeps that one private to its user
+    (0700), and as root pgserver runs the server as an unprivileged user of its own,
+    which must reach the data directory.
+    """
+    root = Path(tempfile.mkdtemp(prefix="scale-test-pg-"))
+    if os.geteuid() == 0:
+        os.chmod(root, 0o755)
+    return root
+
+
+@pytest.fixture
+def pg_directory():
+    root = server_directory()
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
 @pytest.fixture(scope="module")
 def throwaway_service():
     """An embedded PostgreSQL of its own (a fresh data directory), migrated, with 400 demo
@@ -24,12 +44,7 @@ def throwaway_service():
     from scale.embedded_pg import ensure_server, stop_server
     from tests.served import clean_environment, database_url, manage
 
-    # Not under pytest's temporary directory: pytest keeps that one private to its user
-    # (0700), and as root pgserver runs the server as an unprivileged user of its own,
-    # which must reach the data directory.
-    root = Path(tempfile.mkdtemp(prefix="scale-throwaway-pg-"))
-    if os.geteuid() == 0:
-        os.chmod(root, 0o755)
+    root = server_directory()
     pgdata = root / "pgdata"
     socket_dir = ensure_server(pgdata=pgdata, database="scale")
     env = clean_environment(DATABASE_URL=database_url(socket_dir, "scale"), DJANGO_DEBUG="0")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('job_exe', '0005_job_exe_logs_stored_uncompressed'),
+        ('job_exe', '0006_execution_count'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('job_exe', '0006_node_is_online'),
+        ('job_exe', '0007_node_is_online'),
     ]
 
     operations = [

@@ -17,6 +17,8 @@ from rest_framework.pagination import PageNumberPagination
 
 from scale.api.rendering import RENDERED
 
+PG_BIGINT_MAX = 2**63 - 1
+
 # Longer numbers are refused before int(): no page count comes near 10**18.
 MAX_DIGITS = 18
 
@@ -81,6 +83,9 @@ class FilterSetPaginator(Paginator):
 
     def page(self, number: int) -> Page:
         bottom = (number - 1) * self.per_page
+        if bottom + self.per_page > PG_BIGINT_MAX:
+            # No table has that many rows, and PostgreSQL refuses such an OFFSET (a 500).
+            raise EmptyPage(self.error_messages["no_results"])
         ids = self.object_list[bottom : bottom + self.per_page]
         found = list(
             self.rows.filter(pk__in=ids)

@@ -119,3 +119,13 @@ def test_cancel_with_a_lone_surrogate_field_name_is_400_not_500(
     )
     assert (response.status_code, response["Content-Type"]) == (400, content_type)
     assert response.content == body
+
+
+@pytest.mark.parametrize("url", [*LISTS, "/errors/", "/job-types/system-failures/",
+                                 "/workspaces/", "/load/"])
+def test_a_page_whose_offset_is_beyond_bigint_is_404_not_500(api_client, url):
+    factories.JobFactory()
+    response = api_client.get(url, {"page": "999999999999999999", "page_size": "1000"})
+    assert response.status_code == 404, response.content
+    assert response["Content-Type"] == TEXT
+    assert response.content.decode().startswith("page: 999999999999999999 is past the last page")

@@ -15,9 +15,8 @@ from django.utils.functional import cached_property
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
+from scale.api.filters import PG_BIGINT_MAX
 from scale.api.rendering import RENDERED
-
-PG_BIGINT_MAX = 2**63 - 1
 
 # Longer numbers are refused before int(): no page count comes near 10**18.
 MAX_DIGITS = 18
@@ -84,7 +83,7 @@ class FilterSetPaginator(Paginator):
     def page(self, number: int) -> Page:
         bottom = (number - 1) * self.per_page
         if bottom + self.per_page > PG_BIGINT_MAX:
-            # No table has that many rows, and PostgreSQL refuses such an OFFSET (a 500).
+            # An OFFSET beyond PostgreSQL's bigint (a DataError): past any last page.
             raise EmptyPage(self.error_messages["no_results"])
         ids = self.object_list[bottom : bottom + self.per_page]
         found = list(

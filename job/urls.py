@@ -1,7 +1,13 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from job.views import JobTypeViewSet, JobViewSet, QueueStatusViewSet
+from job.views import (
+    JobTypeViewSet,
+    JobViewSet,
+    QueueNewJobViewSet,
+    QueueStatusViewSet,
+    RequeueJobsViewSet,
+)
 
 router = SimpleRouter()
 router.register("jobs", JobViewSet, basename="job")
@@ -11,4 +17,7 @@ urlpatterns = [
     *router.urls,
     # A list only: no /queue/status/{id}/.
     path("queue/status/", QueueStatusViewSet.as_view({"get": "list"}), name="queue-status"),
+    path("queue/new-job/", QueueNewJobViewSet.as_view({"post": "create"}), name="queue-new-job"),
+    path("queue/requeue-jobs/", RequeueJobsViewSet.as_view({"post": "create"}),
+         name="queue-requeue-jobs"),
 ]

@@ -50,13 +50,15 @@ class CheckedJobData:
     """What ``check_job_data`` found: the problems, and the ids it still has to look up."""
 
     problems: list[str] = field(default_factory=list)
-    # input name -> the file ids given to it, in order.
-    input_files: dict[str, list[int]] = field(default_factory=dict)
-    # path in the body -> file id, for the service's "does not exist" messages.
-    file_paths: dict[int, list[str]] = field(default_factory=dict)
+    # input name -> the file ids given to it with their paths in the body, in order.
+    input_files: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     # output name -> workspace id.
     output_workspaces: dict[str, int] = field(default_factory=dict)
     workspace_paths: dict[int, list[str]] = field(default_factory=dict)
+
+    @property
+    def file_ids(self) -> set[int]:
+        return {file_id for given in self.input_files.values() for file_id, _ in given}
 
 
 def check_job_data(*, interface: Any, data: Any, prefix: str = "job_data") -> CheckedJobData:
@@ -179,9 +181,8 @@ def _check_input(checked: CheckedJobData, path: str, entry: dict, declared: dict
             problems.append(f"{where}: must be a file id (a positive whole number), "
                             f"not {file_id!r}.")
             continue
-        good.append(file_id)
-        checked.file_paths.setdefault(file_id, []).append(where)
-    if len(set(good)) != len(good):
+        good.append((file_id, where))
+    if len({file_id for file_id, _ in good}) != len(good):
         problems.append(f"{path}.{key}: a file is given more than once.")
     checked.input_files[entry["name"]] = good
 

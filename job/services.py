@@ -327,13 +327,12 @@ def job_queue_new(*, job_type_id: int, data: object, user: str = "") -> int:
 
     files = {
         f.pk: f
-        for f in ScaleFile.objects.filter(pk__in=list(checked.file_paths), is_deleted=False)
+        for f in ScaleFile.objects.filter(pk__in=list(checked.file_ids), is_deleted=False)
         .only("id", "media_type", "file_size")
     }
     declared = {entry["name"]: entry for entry in interface_inputs(revision.interface)}
-    for name, file_ids in checked.input_files.items():
-        for file_id in file_ids:
-            where = checked.file_paths[file_id][0]
+    for name, given in checked.input_files.items():
+        for file_id, where in given:
             found = files.get(file_id)
             if found is None:
                 problems.append(f"{where}: file {file_id} does not exist.")
@@ -381,8 +380,8 @@ def job_queue_new(*, job_type_id: int, data: object, user: str = "") -> int:
     )
     linked: set[int] = set()
     links = []
-    for name, file_ids in checked.input_files.items():
-        for file_id in file_ids:
+    for name, given in checked.input_files.items():
+        for file_id, _ in given:
             if file_id not in linked:  # a file given to two inputs is linked once
                 linked.add(file_id)
                 links.append(JobInputFile(job=job, input_file_id=file_id, job_input=name))

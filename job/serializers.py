@@ -573,6 +573,8 @@ class QueueNewJobRequestSerializer(StrictBodySerializer):
         return value
 
 
+@extend_schema_field({"type": "string", "description": "An ISO-8601 datetime with a timezone "
+                      "(2015-01-01T00:00:00Z), or an ISO-8601 duration (PT3H0M0S): now minus it."})
 class DateTimeOrDurationJSONField(serializers.Field):
     """A JSON string: an ISO-8601 datetime with a timezone, or a duration (now minus it)."""
 

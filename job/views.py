@@ -308,7 +308,8 @@ class QueueNewJobViewSet(QueueWriteMixin, ReadOnlyViewSet):
         "filters matched, as /jobs/ shows them, after the change. Needs the "
         "job.requeue_job permission.",
         request=RequeueJobsRequestSerializer,
-        responses={200: JobSerializer(many=True)},
+        responses={200: JobSerializer(many=True),
+                   **error_responses({404: "A page past the last one."})},
     ),
 )
 class RequeueJobsViewSet(QueueWriteMixin, ReadOnlyViewSet):

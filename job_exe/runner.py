@@ -26,6 +26,7 @@ Every state change goes through ``job_exe.services``.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import logging
@@ -47,6 +48,7 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
 from django.utils import timezone
 
+from error.builtins import builtin_error
 from error.models import Error
 from job.job_data import interface_inputs, interface_outputs, is_required
 from job_exe import services
@@ -238,6 +240,21 @@ def command_line(claimed: services.ClaimedExecution, values: dict[str, str | Non
             *volumes, "-w", str(work_dir), str(job_type.docker_image), *argv]
 
 
+try:
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):  # not Linux
+    _prctl = None
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_the_worker() -> None:
+    """In the child, before exec: on Linux, be killed when the worker dies (a kill -9 of
+    the worker must not leave its job running unseen while another runs it again). Only
+    async-signal-safe work here: the handle was looked up before the fork."""
+    if _prctl is not None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def _kill_group(process: subprocess.Popen) -> None:
     try:
         os.killpg(process.pid, signal.SIGKILL)
@@ -261,7 +278,7 @@ def run_job_phase(claimed: services.ClaimedExecution, argv: list[str], work_dir:
     try:
         process = subprocess.Popen(
             argv, cwd=work_dir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, start_new_session=True,
+            stderr=subprocess.PIPE, start_new_session=True, preexec_fn=_die_with_the_worker,
         )
     except OSError as exc:
         raise PhaseFailure("task-launch", f"{argv[0]} could not be started: {exc}") from exc
@@ -408,7 +425,7 @@ def _exit_code_error(claimed: services.ClaimedExecution, exit_code: int) -> Erro
     codes = mapping.get("exit_codes") if isinstance(mapping, dict) else None
     name = codes.get(str(exit_code)) if isinstance(codes, dict) else None
     error = Error.objects.filter(name=name).first() if isinstance(name, str) else None
-    return error or services.builtin_error("algorithm-unknown")
+    return error or builtin_error("algorithm-unknown")
 
 
 def _note(text: str, message: str) -> str:
@@ -455,7 +472,7 @@ def _phases(claimed: services.ClaimedExecution, work_dir: Path,
             # Still RUNNING: this worker is shutting down (Procrastinate's abort on
             # shutdown), so the execution fails as lost and the job gets its next try.
             if services.job_exe_fail(
-                job_exe_id=job_exe_id, error=services.builtin_error("node-lost"),
+                job_exe_id=job_exe_id, error=builtin_error("node-lost"),
                 stdout=stdout_text, stderr=_note(stderr_text, "killed: the worker shut down"),
                 **phase,
             ).failed:
@@ -498,7 +515,7 @@ def _phases(claimed: services.ClaimedExecution, work_dir: Path,
         return "completed"
     except PhaseFailure as failure:
         services.job_exe_fail(
-            job_exe_id=job_exe_id, error=services.builtin_error(failure.error_name),
+            job_exe_id=job_exe_id, error=builtin_error(failure.error_name),
             stdout=stdout_text, stderr=_note(stderr_text, failure.message), **phase,
         )
         return "failed"

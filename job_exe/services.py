@@ -27,6 +27,7 @@ from django.db.models import DateTimeField, ExpressionWrapper, Value
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from error.builtins import builtin_error
 from error.models import Error
 from job.models import Job, JobType
 from job.services import queue_executions
@@ -133,11 +134,6 @@ def job_exe_update_phase(*, job_exe_id: int, **phase: datetime | int | None) -> 
 def job_exe_store_logs(*, job_exe_id: int, stdout: str, stderr: str) -> None:
     """The final logs of an execution that ended, whatever ended it (a cancel included)."""
     JobExecution.objects.filter(pk=job_exe_id).update(stdout=stdout, stderr=stderr)
-
-
-def builtin_error(name: str) -> Error:
-    """A worker's error by name (error/migrations/0003_worker_errors.py creates them)."""
-    return Error.objects.get(name=name)
 
 
 @dataclass(frozen=True)

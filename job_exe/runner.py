@@ -26,7 +26,6 @@ Every state change goes through ``job_exe.services``.
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
 import logging
@@ -37,6 +36,7 @@ import shlex
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -240,19 +240,7 @@ def command_line(claimed: services.ClaimedExecution, values: dict[str, str | Non
             *volumes, "-w", str(work_dir), str(job_type.docker_image), *argv]
 
 
-try:
-    _prctl = ctypes.CDLL(None, use_errno=True).prctl
-except (OSError, AttributeError):  # not Linux
-    _prctl = None
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_the_worker() -> None:
-    """In the child, before exec: on Linux, be killed when the worker dies (a kill -9 of
-    the worker must not leave its job running unseen while another runs it again). Only
-    async-signal-safe work here: the handle was looked up before the fork."""
-    if _prctl is not None:
-        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+GROUP_LEADER = Path(__file__).with_name("group_leader.py")
 
 
 def _kill_group(process: subprocess.Popen) -> None:
@@ -275,10 +263,14 @@ def run_job_phase(claimed: services.ClaimedExecution, argv: list[str], work_dir:
     """Run argv as a new process group until it exits, times out, is canceled or this
     worker loses its lease; the logs are stored with each renewal."""
     limit = settings.SCALE_LOG_LIMIT_BYTES
+    if shutil.which(argv[0], path=os.environ.get("PATH")) is None:
+        raise PhaseFailure("task-launch", f"{argv[0]} is not a command on this host.")
     try:
+        # A new session whose leader dies with this worker (job_exe/group_leader.py).
         process = subprocess.Popen(
-            argv, cwd=work_dir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, start_new_session=True, preexec_fn=_die_with_the_worker,
+            [sys.executable, "-I", str(GROUP_LEADER), *argv], cwd=work_dir,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            start_new_session=True,
         )
     except OSError as exc:
         raise PhaseFailure("task-launch", f"{argv[0]} could not be started: {exc}") from exc

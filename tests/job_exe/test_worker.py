@@ -127,9 +127,8 @@ def test_logs_are_readable_while_it_runs_and_the_admin_lists_it(tmp_path):
         "print('err', n, file=sys.stderr); time.sleep(0.1)\""
     ))
     client = queuer()
-    User.objects.create_superuser("admin", "admin@example.com", "admin-pass-123")
     admin = Client()
-    admin.login(username="admin", password="admin-pass-123")
+    admin.force_login(User.objects.create_superuser("admin", "admin@example.com", "x" * 12))
     with worker(tmp_path):
         job_id = queue(client, ticker.id, {})
         execution = wait_for(lambda: running_execution(job_id), timeout=30)

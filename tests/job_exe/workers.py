@@ -82,8 +82,8 @@ def job_type(name: str, *, command: str, arguments: str, inputs=(), outputs=(), 
     interface = {"version": "1.0", "command": command, "command_arguments": arguments,
                  "input_data": list(inputs), "output_data": list(outputs)}
     created = factories.JobTypeFactory(
-        name=name, interface=interface, revision_num=1, uses_docker=False,
-        **{"timeout": 60, "max_tries": 1, **fields},
+        name=name, interface=interface, revision_num=1,
+        **{"timeout": 60, "max_tries": 1, "uses_docker": False, **fields},
     )
     factories.JobTypeRevisionFactory(job_type=created, revision_num=1, interface=interface)
     return created

@@ -7,7 +7,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_JOBS ?= 2000
 
-.PHONY: venv run test test-browser fuzz lint migrate stop-db bench soak
+WORKER_CONCURRENCY ?= 1
+
+.PHONY: venv run worker test test-browser fuzz lint migrate stop-db bench soak
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,10 +23,15 @@ migrate: venv
 
 run: migrate
 	@if [ -z "$$DATABASE_URL" ]; then \
-		$(BIN)/python manage.py generate_demo_data --jobs $(DEMO_JOBS) --if-empty; \
+		$(BIN)/python manage.py generate_demo_data --jobs $(DEMO_JOBS) --if-empty --runnable; \
 	fi
 	@echo "Scale Job Services: http://$(HOST):$(PORT)/jobs/  (admin: http://$(HOST):$(PORT)/admin/)"
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m scale.serve
+
+# One more job worker (manage.py scale_worker) on the service's database: here, or on
+# another host with the same DATABASE_URL. make run already runs one beside the API.
+worker: migrate
+	$(BIN)/python manage.py scale_worker --concurrency $(WORKER_CONCURRENCY)
 
 test: venv
 	$(BIN)/python -m pytest

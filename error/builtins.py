@@ -1,7 +1,7 @@
 """The errors workers give the executions they fail themselves (``job_exe.runner``).
 
-Migration 0003 creates them; ``builtin_error`` creates one again if it was deleted (a
-database flushed by a test, an operator's cleanup), so a worker never fails for want of it.
+``builtin_error`` creates one the first time a worker needs it (and again if it was
+deleted), so the error table holds only errors that some job could have.
 """
 
 from __future__ import annotations

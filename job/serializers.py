@@ -558,6 +558,22 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+def _holds_nul(value) -> bool:
+    """Whether a JSON value has a NUL character in any string or key."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 class QueueNewJobRequestSerializer(StrictBodySerializer):
     """The body of ``POST /queue/new-job/``: the job type and the data to run it on."""
 
@@ -570,6 +586,8 @@ class QueueNewJobRequestSerializer(StrictBodySerializer):
     def validate_job_data(self, value):
         if not isinstance(value, dict):
             raise serializers.ValidationError("must be a JSON object.")
+        if _holds_nul(value):  # PostgreSQL's jsonb cannot store it
+            raise serializers.ValidationError("must not contain the NUL character (\\u0000).")
         return value
 
 

@@ -296,9 +296,9 @@ def run_job_phase(claimed: services.ClaimedExecution, argv: list[str], work_dir:
                     stdout=stdout.text() if versions[0] != stored[0] else None,
                     stderr=stderr.text() if versions[1] != stored[1] else None,
                 )
-            except DatabaseError:
-                logger.warning("execution %s: lease renewal failed", claimed.job_exe_id,
-                               exc_info=True)
+            except DatabaseError as exc:
+                logger.warning("execution %s: lease renewal failed: %s", claimed.job_exe_id,
+                               " ".join(str(exc).split()))
                 connection.close()
                 running = True
             else:

@@ -268,6 +268,8 @@ def test_every_problem_is_named_at_once(queuer, world):
         ({"job_type_id": 1, "job_data": {}, "priority": 3},
          "unexpected fields: priority; the body takes job_type_id, job_data."),
         ([1], "the body must be a JSON object."),
+        ({"job_type_id": 1, "job_data": {"input_data": [{"name": "x", "value": "a\x00"}]}},
+         "job_data: must not contain the NUL character (\\u0000)."),
     ],
 )
 def test_bad_bodies_are_400(queuer, world, body, message):

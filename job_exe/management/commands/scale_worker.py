@@ -23,14 +23,31 @@ import socket
 import threading
 import time
 
+import psycopg
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, OperationalError, connection
 from procrastinate.contrib.django import app
 
 from job.services import JOBS_QUEUE
 from job_exe import services, tasks
 
 logger = logging.getLogger("scale.worker")
+
+
+class OneLineOutages(logging.Filter):
+    """A database outage is one line per event in the worker's log, not a traceback: the
+    same rule as the API's (``scale.outage``). Other errors keep their tracebacks."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        while error is not None:
+            if isinstance(error, (OperationalError, psycopg.OperationalError, OSError)):
+                record.msg = f"{record.getMessage()}: {error}".replace("\n", " ")
+                record.args = ()
+                record.exc_info = record.exc_text = None
+                break
+            error = error.__cause__ or error.__context__
+        return True
 
 SWEEP_SECONDS = 2.0
 KEEP_ALIVE_SECONDS = 10.0
@@ -54,7 +71,14 @@ class Command(BaseCommand):
         if concurrency < 1:
             self.stderr.write("--concurrency must be at least 1")
             raise SystemExit(2)
-        logging.basicConfig(level=logging.INFO, format="[worker] %(levelname)s %(message)s")
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("[worker] %(levelname)s %(name)s: %(message)s"))
+        handler.addFilter(OneLineOutages())
+        for name in ("scale.worker", "job_exe", "procrastinate"):
+            named = logging.getLogger(name)
+            named.addHandler(handler)
+            named.setLevel(logging.WARNING)
+            named.propagate = False
         node_id = self._register(hostname)
         tasks.WORKER_NODE["id"] = node_id
         stop = threading.Event()
@@ -76,7 +100,7 @@ class Command(BaseCommand):
             try:
                 return services.node_register(hostname=hostname)
             except DatabaseError as exc:
-                logger.warning("the database is not answering (%s); trying again", exc)
+                logger.warning("the database is not answering; trying again: %s", exc)
                 connection.close()
                 time.sleep(1)
 

@@ -9,7 +9,7 @@ DEMO_JOBS ?= 2000
 
 WORKER_CONCURRENCY ?= 1
 
-.PHONY: venv run worker test test-browser fuzz lint migrate stop-db bench soak
+.PHONY: venv run worker test test-browser fuzz lint migrate stop-db bench bench-cancel soak
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ fuzz: venv
 # (loaded once into scale_bench_<jobs>, then reused). Writes bench/out/latest-<jobs>.md.
 bench: venv
 	$(BIN)/python bench/run.py
+
+# How long a cancel takes to kill a RUNNING job's process group (BENCH_CANCEL_TRIALS=50),
+# with one worker, on the service's database.
+bench-cancel: migrate
+	$(BIN)/python bench/cancel_latency.py
 
 # A long mixed read/cancel load (SOAK_CLIENTS=20 clients for SOAK_SECONDS=1800) against
 # the service as make run serves it, printing errors, p50/p99 and memory every minute.

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('error', '0002_error_is_builtin'),
         ('job', '0009_queue_permissions'),
-        ('job_exe', '0005_job_exe_logs_stored_uncompressed'),
+        ('job_exe', '0006_execution_count'),
     ]
 
     operations = [

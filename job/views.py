@@ -43,7 +43,7 @@ from scale.api.pagination import FilterSetPaginator
 from scale.api.parsers import JSONParser
 from scale.api.permissions import RequiresPermission
 from scale.api.schema import error_responses
-from scale.api.views import ReadOnlyViewSet, read_snapshot
+from scale.api.views import ReadOnlyViewSet
 
 # The path accepts any segment (anything but a job id is a 404); the schema says what works.
 JOB_ID_PARAMETER = OpenApiParameter(
@@ -293,8 +293,7 @@ class QueueNewJobViewSet(QueueWriteMixin, ReadOnlyViewSet):
         location = request.build_absolute_uri(
             reverse(f"{request.resolver_match.namespace}:job-detail", args=[job_id])
         )
-        with read_snapshot():
-            details = selectors.job_details(job_id=job_id)
+        details = selectors.job_details(job_id=job_id)  # in a snapshot of its own
         return Response(details, status=201, headers={"Location": location})
 
 

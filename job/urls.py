@@ -2,8 +2,11 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from job.views import (
+    JobLoadViewSet,
     JobTypeViewSet,
     JobViewSet,
+    MetricsPlotDataViewSet,
+    MetricsViewSet,
     QueueNewJobViewSet,
     QueueStatusViewSet,
     RequeueJobsViewSet,
@@ -12,6 +15,7 @@ from job.views import (
 router = SimpleRouter()
 router.register("jobs", JobViewSet, basename="job")
 router.register("job-types", JobTypeViewSet, basename="job-type")
+router.register("metrics", MetricsViewSet, basename="metrics")
 
 urlpatterns = [
     *router.urls,
@@ -20,4 +24,8 @@ urlpatterns = [
     path("queue/new-job/", QueueNewJobViewSet.as_view({"post": "create"}), name="queue-new-job"),
     path("queue/requeue-jobs/", RequeueJobsViewSet.as_view({"post": "create"}),
          name="queue-requeue-jobs"),
+    path("load/", JobLoadViewSet.as_view({"get": "list"}), name="load"),
+    # A list of the type's columns under the type's path.
+    path("metrics/<str:name>/plot-data/", MetricsPlotDataViewSet.as_view({"get": "list"}),
+         name="metrics-plot-data"),
 ]

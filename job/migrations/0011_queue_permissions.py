@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('job', '0008_job_type_count_indexes'),
+        ('job', '0010_job_day_count_and_load_change_triggers'),
     ]
 
     operations = [

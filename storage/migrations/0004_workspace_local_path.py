@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('storage', '0002_lean_indexes'),
+        ('storage', '0003_workspace_sizes_and_config'),
     ]
 
     operations = [

@@ -7,8 +7,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('error', '0002_error_is_builtin'),
-        ('job', '0009_queue_permissions'),
-        ('job_exe', '0006_execution_count'),
+        ('job', '0011_queue_permissions'),
+        ('job_exe', '0008_node_hardware'),
     ]
 
     operations = [

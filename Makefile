@@ -7,7 +7,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_JOBS ?= 2000
 
-.PHONY: venv run test test-browser fuzz lint migrate stop-db bench soak
+WORKER_CONCURRENCY ?= 1
+
+.PHONY: venv run worker test test-browser fuzz lint migrate stop-db bench bench-cancel soak
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,10 +23,15 @@ migrate: venv
 
 run: migrate
 	@if [ -z "$$DATABASE_URL" ]; then \
-		$(BIN)/python manage.py generate_demo_data --jobs $(DEMO_JOBS) --if-empty; \
+		$(BIN)/python manage.py generate_demo_data --jobs $(DEMO_JOBS) --if-empty --runnable; \
 	fi
 	@echo "Scale Job Services: http://$(HOST):$(PORT)/jobs/  (admin: http://$(HOST):$(PORT)/admin/)"
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m scale.serve
+
+# One more job worker (manage.py scale_worker) on the service's database: here, or on
+# another host with the same DATABASE_URL. make run already runs one beside the API.
+worker: migrate
+	$(BIN)/python manage.py scale_worker --concurrency $(WORKER_CONCURRENCY)
 
 test: venv
 	$(BIN)/python -m pytest
@@ -48,6 +55,11 @@ fuzz: venv
 # (loaded once into scale_bench_<jobs>, then reused). Writes bench/out/latest-<jobs>.md.
 bench: venv
 	$(BIN)/python bench/run.py
+
+# How long a cancel takes to kill a RUNNING job's process group (BENCH_CANCEL_TRIALS=50),
+# with one worker, on the service's database.
+bench-cancel: migrate
+	$(BIN)/python bench/cancel_latency.py
 
 # A long mixed read/cancel load (SOAK_CLIENTS=20 clients for SOAK_SECONDS=1800) against
 # the service as make run serves it, printing errors, p50/p99 and memory every minute.

@@ -136,6 +136,11 @@ class Job(models.Model):
     class Meta:
         db_table = "job"
         ordering = ["last_modified", "id"]
+        # Their own permissions, not change_job (which cancels): queuing runs code.
+        permissions = [
+            ("queue_job", "Can queue new jobs (POST /queue/new-job/)"),
+            ("requeue_job", "Can requeue failed and canceled jobs (POST /queue/requeue-jobs/)"),
+        ]
         indexes = [
             # Default order of /jobs/ and /jobs/executions/, and the started/ended window.
             models.Index(fields=["last_modified", "id"], name="job_last_modified_id_idx"),

@@ -133,6 +133,40 @@ def queue_status() -> QuerySet[JobType]:
     )
 
 
+def requeue_candidates(
+    *,
+    started=None,
+    ended=None,
+    status: str | None = None,
+    job_ids=None,
+    job_type_ids=None,
+    job_type_names=None,
+    job_type_categories=None,
+    error_categories=None,
+) -> list[int]:
+    """The ids of the jobs that ``POST /queue/requeue-jobs/`` names: every filter given
+    (``started``/``ended`` on last_modified, as the lists), in id order. Jobs of any
+    status match; only the FAILED and CANCELED ones among them are requeued."""
+    jobs = Job.objects.all()
+    if started is not None:
+        jobs = jobs.filter(last_modified__gte=started)
+    if ended is not None:
+        jobs = jobs.filter(last_modified__lte=ended)
+    if status:
+        jobs = jobs.filter(status=status)
+    if job_ids:
+        jobs = jobs.filter(pk__in=job_ids)
+    if job_type_ids:
+        jobs = jobs.filter(job_type_id__in=job_type_ids)
+    if job_type_names:
+        jobs = jobs.filter(job_type__name__in=job_type_names)
+    if job_type_categories:
+        jobs = jobs.filter(job_type__category__in=job_type_categories)
+    if error_categories:
+        jobs = jobs.filter(error__category__in=error_categories)
+    return list(jobs.order_by("id").values_list("id", flat=True))
+
+
 def job_load(
     changes: QuerySet[JobLoadChange], *, started: datetime, ended: datetime
 ) -> list[dict[str, Any]]:

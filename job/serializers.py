@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django import forms
 from django.db.models import CharField, Count, F, Func, Max, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Now
 from django.utils import timezone
@@ -20,7 +21,7 @@ from job_exe.models import JobExecution
 from recipe.models import Recipe
 from recipe.serializers import RecipeSerializer
 from scale.api.fields import UtcMillisecondDateTimeField
-from scale.api.filters import PG_BIGINT_MAX
+from scale.api.filters import PG_BIGINT_MAX, DateTimeOrDurationField
 from scale.api.serializers import (
     IdObjectField,
     RowsSerializer,
@@ -510,6 +511,143 @@ class QueueStatusSerializer(ScaleSerializer):
     class Meta:
         model = JobType
         fields = ("job_type", "count", "longest_queued", "highest_priority")
+
+
+class StrictBodySerializer(serializers.Serializer):
+    """A JSON object body whose fields are exactly the declared ones (an unknown field is
+    a 400 naming it, never silently ignored)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: ["the body must be a JSON object."]}
+            )
+        unexpected = sorted(set(data) - set(self.fields))
+        if unexpected:
+            raise serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [
+                f"unexpected fields: {', '.join(unexpected)}; the body takes "
+                f"{', '.join(self.fields)}."
+            ]})
+        return super().to_internal_value(data)
+
+
+def _id_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=PG_BIGINT_MAX, **kwargs)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON number that is a whole number: never a string ("5") or a boolean."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIdField(StrictIntegerField):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(min_value=1, max_value=PG_BIGINT_MAX, **kwargs)
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string, never a number made into one."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def _holds_nul(value) -> bool:
+    """Whether a JSON value has a NUL character in any string or key."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+class QueueNewJobRequestSerializer(StrictBodySerializer):
+    """The body of ``POST /queue/new-job/``: the job type and the data to run it on."""
+
+    job_type_id = StrictIdField(help_text="The id of the job type of the new job.")
+    job_data = serializers.JSONField(
+        help_text="The data to run the job on (architecture/job_data.rst): input_data with "
+        "a value, file_id or file_ids per input, output_data with a workspace_id per output."
+    )
+
+    def validate_job_data(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("must be a JSON object.")
+        if _holds_nul(value):  # PostgreSQL's jsonb cannot store it
+            raise serializers.ValidationError("must not contain the NUL character (\\u0000).")
+        return value
+
+
+@extend_schema_field({"type": "string", "description": "An ISO-8601 datetime with a timezone "
+                      "(2015-01-01T00:00:00Z), or an ISO-8601 duration (PT3H0M0S): now minus it."})
+class DateTimeOrDurationJSONField(serializers.Field):
+    """A JSON string: an ISO-8601 datetime with a timezone, or a duration (now minus it)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError(
+                "must be a string: an ISO-8601 datetime or duration."
+            )
+        try:
+            return DateTimeOrDurationField().to_python(data)
+        except forms.ValidationError as exc:
+            raise serializers.ValidationError(list(exc.messages)) from exc
+
+    def to_representation(self, value):
+        return value
+
+
+class RequeueJobsRequestSerializer(StrictBodySerializer):
+    """The body of ``POST /queue/requeue-jobs/``: which jobs (every filter optional, all
+    of them together), and the priority they get back."""
+
+    REQUEUEABLE = (Job.Status.CANCELED, Job.Status.FAILED)
+
+    started = DateTimeOrDurationJSONField(
+        required=False, help_text="Only jobs last modified at or after this time."
+    )
+    ended = DateTimeOrDurationJSONField(
+        required=False, help_text="Only jobs last modified at or before this time."
+    )
+    status = serializers.ChoiceField(
+        choices=[str(s) for s in REQUEUEABLE], required=False,
+        help_text="Only jobs with this status.",
+    )
+    job_ids = serializers.ListField(child=StrictIdField(), required=False, max_length=100000)
+    job_type_ids = serializers.ListField(child=StrictIdField(), required=False, max_length=1000)
+    job_type_names = serializers.ListField(
+        child=StrictCharField(max_length=50), required=False, max_length=1000
+    )
+    job_type_categories = serializers.ListField(
+        child=StrictCharField(max_length=50), required=False, max_length=1000
+    )
+    error_categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=Error.Category.choices), required=False,
+        max_length=10,
+    )
+    priority = StrictIntegerField(
+        required=False, min_value=-(2**31), max_value=2**31 - 1,
+        help_text="The jobs' new priority (lower is higher); their own when absent.",
+    )
+
+    def validate(self, attrs):
+        started, ended = attrs.get("started"), attrs.get("ended")
+        if started and ended and started > ended:
+            raise serializers.ValidationError({"ended": ["must not be before started."]})
+        return attrs
 
 
 class JobLoadSerializer(RowsSerializer):

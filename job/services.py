@@ -8,12 +8,20 @@ from datetime import datetime
 
 from django.db import connection, models, transaction
 from django.utils import timezone
+from procrastinate.contrib.django import app as procrastinate_app
 
-from job.models import Job, JobCount, JobInputFile
+from job.job_data import check_job_data, interface_inputs, media_type_allowed
+from job.models import Job, JobCount, JobInputFile, JobType, JobTypeRevision
 from job_exe.models import JobExecution, JobExecutionCount
 from recipe.models import RecipeJob
-from scale.exceptions import Conflict, NotFound
-from storage.models import ScaleFile
+from scale.exceptions import Conflict, DomainError, NotFound
+from storage.models import ScaleFile, Workspace
+from trigger.models import TriggerEvent
+
+# The Procrastinate task that runs one execution (job_exe/tasks.py), and its queue.
+RUN_EXECUTION_TASK = "job_exe.tasks.run_execution"
+JOBS_QUEUE = "scale-jobs"
+REQUEUEABLE_STATUSES = (Job.Status.FAILED, Job.Status.CANCELED)
 
 CANCELABLE_STATUSES = (
     Job.Status.PENDING,
@@ -71,9 +79,18 @@ def job_cancel(*, job_id: int) -> CancelResult:
         # The job became cancelable after the UPDATE looked (it did not exist yet, say).
         # This transaction holds its lock now, so the UPDATE finds it as it was read.
         _cancel_job_row(job_id=job_id, now=now)
-    JobExecution.objects.filter(
+    unfinished = JobExecution.objects.filter(
         job_id=job_id, status__in=JobExecution.UNFINISHED_STATUSES
-    ).update(status=JobExecution.Status.CANCELED, ended=now, last_modified=now)
+    )
+    # The worker running one (or about to) hears of it through Procrastinate's abort
+    # request (a NOTIFY sent at commit) and kills its process group; a worker that has
+    # not claimed it yet finds it CANCELED under the job's row lock and never starts it.
+    task_ids = [task_id for task_id in unfinished.values_list("task_id", flat=True) if task_id]
+    unfinished.update(
+        status=JobExecution.Status.CANCELED, ended=now, last_modified=now, lease_expires=None
+    )
+    for task_id in task_ids:
+        procrastinate_app.job_manager.cancel_job_by_id(task_id, abort=True)
     return CancelResult(job_id=job_id, changed=True)
 
 
@@ -292,3 +309,197 @@ def _rebuild_counter(counter, *, locked: str, keys: tuple[str, ...], grouped: st
     return CounterRebuild(
         counters=totals["counters"], rows=totals["rows"] or 0, corrected=corrected
     )
+
+
+class JobDataInvalid(DomainError):
+    """A new job's request names problems; ``problems`` lists each one."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+def _mebibytes(size: int) -> float:
+    return size / (1024 * 1024)
+
+
+@transaction.atomic
+def job_queue_new(*, job_type_id: int, data: object, user: str = "") -> int:
+    """Create a job of the job type's current revision on ``data`` and queue its first
+    execution, in one transaction; the new job's id.
+
+    The job type's row is locked (FOR NO KEY UPDATE: its revision cannot change meanwhile),
+    the data is checked against that revision's interface (``job.job_data``), and the files
+    and workspaces it names are looked up (the job's input-file links are foreign keys, so
+    a file deleted meanwhile fails the insert). Every problem is gathered into one
+    ``JobDataInvalid``; then nothing is written.
+    """
+    problems: list[str] = []
+    job_type = JobType.objects.select_for_update(no_key=True).filter(pk=job_type_id).first()
+    if job_type is None:
+        raise JobDataInvalid([f"job_type_id: job type {job_type_id} does not exist."])
+    if not job_type.is_active:
+        raise JobDataInvalid([f"job_type_id: job type {job_type_id} ({job_type}) is not "
+                              "active; jobs of it cannot be queued."])
+    revision = JobTypeRevision.objects.filter(
+        job_type=job_type, revision_num=job_type.revision_num
+    ).first()
+    if revision is None:
+        raise Conflict(f"job type {job_type_id} has no revision {job_type.revision_num}, "
+                       "its current one; jobs of it cannot be queued.")
+    checked = check_job_data(interface=revision.interface, data=data)
+    problems.extend(checked.problems)
+
+    files = {
+        f.pk: f
+        for f in ScaleFile.objects.filter(pk__in=list(checked.file_ids), is_deleted=False)
+        .only("id", "media_type", "file_size")
+    }
+    declared = {entry["name"]: entry for entry in interface_inputs(revision.interface)}
+    for name, given in checked.input_files.items():
+        for file_id, where in given:
+            found = files.get(file_id)
+            if found is None:
+                problems.append(f"{where}: file {file_id} does not exist.")
+            elif not media_type_allowed(declared[name], found.media_type):
+                allowed = ", ".join(declared[name]["media_types"])
+                problems.append(f"{where}: file {file_id} is {found.media_type}; input "
+                                f"{name!r} takes {allowed}.")
+    workspaces = {
+        w.pk: w
+        for w in Workspace.objects.filter(pk__in=list(checked.workspace_paths))
+        .only("id", "is_active")
+    }
+    for workspace_id, paths in checked.workspace_paths.items():
+        found = workspaces.get(workspace_id)
+        for where in paths:
+            if found is None:
+                problems.append(f"{where}: workspace {workspace_id} does not exist.")
+            elif not found.is_active:
+                problems.append(f"{where}: workspace {workspace_id} is not active.")
+    if problems:
+        raise JobDataInvalid(problems)
+
+    now = timezone.now()
+    event = TriggerEvent.objects.create(
+        type="USER", description={"user": user or "anonymous"}, occurred=now
+    )
+    disk_in = _mebibytes(sum(f.file_size for f in files.values()))
+    job = Job.objects.create(
+        job_type=job_type,
+        job_type_rev=revision,
+        event=event,
+        status=Job.Status.QUEUED,
+        num_exes=1,
+        priority=job_type.priority,
+        timeout=job_type.timeout,
+        max_tries=job_type.max_tries,
+        cpus_required=job_type.cpus_required,
+        mem_required=job_type.mem_required,
+        disk_in_required=disk_in,
+        disk_out_required=job_type.disk_out_const_required
+        + job_type.disk_out_mult_required * disk_in,
+        data={"version": "1.0", **data},
+        queued=now,
+        last_status_change=now,
+    )
+    linked: set[int] = set()
+    links = []
+    for name, given in checked.input_files.items():
+        for file_id, _ in given:
+            if file_id not in linked:  # a file given to two inputs is linked once
+                linked.add(file_id)
+                links.append(JobInputFile(job=job, input_file_id=file_id, job_input=name))
+    JobInputFile.objects.bulk_create(links)
+    queue_executions([job], now=now)
+    return job.pk
+
+
+def queue_executions(jobs: list[Job], *, now) -> None:
+    """A QUEUED execution for each job (already QUEUED, its num_exes counting it), and
+    the Procrastinate job that will run it, deferred in the caller's transaction: the
+    worker sees it at commit, or never."""
+    interfaces = dict(
+        JobTypeRevision.objects.filter(pk__in={j.job_type_rev_id for j in jobs}).values_list(
+            "id", "interface"
+        )
+    )
+    executions = JobExecution.objects.bulk_create(
+        JobExecution(
+            job=job,
+            status=JobExecution.Status.QUEUED,
+            command_arguments=str(
+                (interfaces.get(job.job_type_rev_id) or {}).get("command_arguments", "")
+            )[:1000],
+            timeout=job.timeout,
+            cpus_scheduled=job.cpus_required,
+            mem_scheduled=job.mem_required,
+            disk_in_scheduled=job.disk_in_required,
+            disk_out_scheduled=job.disk_out_required,
+            disk_total_scheduled=(job.disk_in_required or 0) + (job.disk_out_required or 0),
+            queued=now,
+        )
+        for job in jobs
+    )
+    by_priority: dict[int, list[JobExecution]] = {}
+    for job, execution in zip(jobs, executions, strict=True):
+        by_priority.setdefault(job.priority, []).append(execution)
+    for priority, group in by_priority.items():
+        # Procrastinate runs its highest priority first; Scale's lowest number is highest.
+        task_ids = procrastinate_app.configure_task(
+            RUN_EXECUTION_TASK, queue=JOBS_QUEUE, priority=-priority
+        ).batch_defer(*({"job_exe_id": e.pk} for e in group))
+        for execution, task_id in zip(group, task_ids, strict=True):
+            execution.task_id = task_id
+    JobExecution.objects.bulk_update(executions, ["task_id"])
+
+
+@dataclass(frozen=True)
+class RequeueResult:
+    requeued: int  # put back on the queue (QUEUED, a new execution)
+    pending: int  # never queued before: PENDING again
+
+
+@transaction.atomic
+def job_requeue(*, job_ids: Collection[int], priority: int | None = None) -> RequeueResult:
+    """Put the FAILED and CANCELED jobs among ``job_ids`` back, in one transaction.
+
+    Each job's row is locked and its status read again under the lock (a job that left
+    FAILED or CANCELED meanwhile is left alone). Its ``max_tries`` becomes its executions
+    so far plus its job type's ``max_tries``, so it gets that many tries again, as Scale's
+    requeue did. A job queued before becomes QUEUED with a new execution (``num_exes`` + 1);
+    one that was never queued (no execution) goes back to PENDING, as the contract says.
+    ``priority`` replaces the jobs' own when given.
+    """
+    jobs = list(
+        Job.objects.filter(pk__in=list(job_ids), status__in=REQUEUEABLE_STATUSES)
+        .select_for_update(of=("self",))
+        .select_related("job_type")
+        .order_by("id")
+    )
+    now = timezone.now()
+    queued = []
+    for job in jobs:
+        job.last_modified = now
+        job.max_tries = job.num_exes + job.job_type.max_tries
+        job.error = None
+        job.last_status_change = now
+        if priority is not None:
+            job.priority = priority
+        if job.num_exes == 0:
+            job.status = Job.Status.PENDING
+        else:
+            job.status = Job.Status.QUEUED
+            job.num_exes += 1
+            job.queued = now
+            job.started = None
+            job.ended = None
+            queued.append(job)
+    Job.objects.bulk_update(
+        jobs,
+        ["max_tries", "error", "status", "num_exes", "queued", "started", "ended",
+         "priority", "last_status_change", "last_modified"],
+    )
+    if queued:
+        queue_executions(queued, now=now)
+    return RequeueResult(requeued=len(queued), pending=len(jobs) - len(queued))

@@ -7,7 +7,9 @@ from job.views import (
     JobViewSet,
     MetricsPlotDataViewSet,
     MetricsViewSet,
+    QueueNewJobViewSet,
     QueueStatusViewSet,
+    RequeueJobsViewSet,
 )
 
 router = SimpleRouter()
@@ -19,6 +21,9 @@ urlpatterns = [
     *router.urls,
     # A list only: no /queue/status/{id}/.
     path("queue/status/", QueueStatusViewSet.as_view({"get": "list"}), name="queue-status"),
+    path("queue/new-job/", QueueNewJobViewSet.as_view({"post": "create"}), name="queue-new-job"),
+    path("queue/requeue-jobs/", RequeueJobsViewSet.as_view({"post": "create"}),
+         name="queue-requeue-jobs"),
     path("load/", JobLoadViewSet.as_view({"get": "list"}), name="load"),
     # A list of the type's columns under the type's path.
     path("metrics/<str:name>/plot-data/", MetricsPlotDataViewSet.as_view({"get": "list"}),

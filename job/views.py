@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.http import Http404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -38,10 +41,14 @@ from job.serializers import (
     MetricsPlotSerializer,
     MetricsTypeDetailsSerializer,
     MetricsTypeSerializer,
+    QueueNewJobRequestSerializer,
     QueueStatusSerializer,
+    RequeueJobsRequestSerializer,
 )
-from job.services import job_cancel
+from job.services import JobDataInvalid, job_cancel, job_queue_new, job_requeue
+from scale.api.pagination import FilterSetPaginator
 from scale.api.parsers import JSONParser
+from scale.api.permissions import RequiresPermission
 from scale.api.schema import error_responses
 from scale.api.views import ReadOnlyViewSet, read_snapshot
 
@@ -243,6 +250,95 @@ class QueueStatusViewSet(ReadOnlyViewSet):
 
     def renders_per_request(self) -> bool:
         return True  # the counts are annotations of the queryset
+
+
+class QueueWriteMixin:
+    """The two queue writes: a JSON body, an authenticated user with the view's own
+    permission, and a POST alone (other methods are a 405 before any permission check)."""
+
+    http_method_names = ["post", "options"]
+    parser_classes = [JSONParser]
+    permission_classes = [RequiresPermission]
+
+    def body(self, serializer_class):
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="Queue a new job",
+        description="Creates a job of the job type's current revision on job_data and queues "
+        "its first execution: the answer is the job's details (status QUEUED, one QUEUED "
+        "execution in job_exes), with its URL in Location. job_data is checked against the "
+        "revision's interface: every required input given, each value of its input's type "
+        "(value for a property, file_id for a file, file_ids for files), every file existing "
+        "(and of an accepted media type), every output with an existing, active workspace; a "
+        "400 names each problem and nothing is written. Needs the job.queue_job permission.",
+        request=QueueNewJobRequestSerializer,
+        responses={201: JobDetailsSerializer,
+                   **error_responses({409: "The job type has no current revision."})},
+    ),
+)
+class QueueNewJobViewSet(QueueWriteMixin, ReadOnlyViewSet):
+    """``POST /queue/new-job/``."""
+
+    required_permission = "job.queue_job"
+    queryset = selectors.jobs()
+    serializer_class = JobDetailsSerializer
+
+    def create(self, request: Request) -> Response:
+        body = self.body(QueueNewJobRequestSerializer)
+        try:
+            job_id = job_queue_new(
+                job_type_id=body["job_type_id"], data=body["job_data"],
+                user=request.user.get_username(),
+            )
+        except JobDataInvalid as invalid:
+            raise ValidationError(invalid.problems) from invalid
+        location = request.build_absolute_uri(
+            reverse(f"{request.resolver_match.namespace}:job-detail", args=[job_id])
+        )
+        details = selectors.job_details(job_id=job_id)  # in a snapshot of its own
+        return Response(details, status=201, headers={"Location": location})
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="Requeue jobs",
+        description="Puts the FAILED and CANCELED jobs that match every given filter back: "
+        "each gets its executions so far plus its job type's max_tries as max_tries, and "
+        "becomes QUEUED with a new execution (PENDING if it was never queued), with "
+        "priority when given. The answer is a page (page, page_size) of every job the "
+        "filters matched, as /jobs/ shows them, after the change. Needs the "
+        "job.requeue_job permission.",
+        request=RequeueJobsRequestSerializer,
+        responses={200: JobSerializer(many=True),
+                   **error_responses({404: "A page past the last one."})},
+    ),
+)
+class RequeueJobsViewSet(QueueWriteMixin, ReadOnlyViewSet):
+    """``POST /queue/requeue-jobs/``."""
+
+    required_permission = "job.requeue_job"
+    filterset_class = NoParametersFilterSet
+    serializer_class = JobSerializer
+    django_paginator_class = FilterSetPaginator
+    matched: list[int] = []
+
+    def get_queryset(self):
+        return selectors.jobs().filter(pk__in=self.matched)
+
+    def create(self, request: Request) -> Response:
+        body = dict(self.body(RequeueJobsRequestSerializer))
+        priority = body.pop("priority", None)
+        # The page is checked before anything changes: a bad page_size is a 400, no write.
+        self.paginator.get_page_size(request)
+        with transaction.atomic():
+            self.matched = selectors.requeue_candidates(**body)
+            job_requeue(job_ids=self.matched, priority=priority)
+        return self.list(request)
 
 
 @extend_schema_view(

@@ -85,6 +85,11 @@ class JobExecution(models.Model):
     started = models.DateTimeField(blank=True, null=True)
     ended = models.DateTimeField(blank=True, null=True)
     last_modified = models.DateTimeField(auto_now=True)
+    # The Procrastinate job that runs this execution (``job_exe.tasks.run_execution``).
+    task_id = models.BigIntegerField(blank=True, null=True)
+    # Until when the worker running it vouches for it: it renews this every second while
+    # the execution is RUNNING; past it, the execution is lost (``job_exes_fail_lost``).
+    lease_expires = models.DateTimeField(blank=True, null=True)
 
     # Large logs: list and detail queries defer them.
     stdout = models.TextField(blank=True, null=True)
@@ -101,6 +106,12 @@ class JobExecution(models.Model):
             models.Index(fields=["node", "last_modified"], name="job_exe_node_modified_idx"),
             # Default order of /job-executions/, and its started/ended window.
             models.Index(fields=["last_modified", "id"], name="job_exe_last_modified_id_idx"),
+            # The running executions whose lease expired: their worker is gone.
+            models.Index(
+                fields=["lease_expires"],
+                name="job_exe_running_lease_idx",
+                condition=models.Q(status="RUNNING"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,8 +18,9 @@ gevent worker accepts on the shared socket, and a keep-alive client stays with t
 that accepted it. Without the limit, the clients that reconnected while one worker was
 being replaced (max_requests) all stayed on the others, and a worker sat idle for good.
 
-psycopg2 is made cooperative (psycogreen), so a greenlet waiting for PostgreSQL lets the
-others run; the settings then take connections from a pool (``scale.postgres.pooled``).
+psycopg 3 cooperates with gevent by itself (since its 3.1.14; psycogreen was for psycopg2),
+so a greenlet waiting for PostgreSQL lets the others run; the settings then take
+connections from a pool (``scale.postgres.pooled``).
 """
 
 from __future__ import annotations
@@ -54,12 +55,6 @@ class BodyTimeout(Exception):
 
 
 class Worker(GeventWorker):
-    def patch(self) -> None:
-        super().patch()
-        from psycogreen.gevent import patch_psycopg
-
-        patch_psycopg()
-
     def init_process(self) -> None:
         self.body_timeout = body_timeout()
         super().init_process()

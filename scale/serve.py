@@ -1,4 +1,5 @@
-"""``make run``: gunicorn (gunicorn.conf.py), with the embedded PostgreSQL supervised.
+"""``make run``: gunicorn (gunicorn.conf.py) and job workers, with the embedded PostgreSQL
+supervised.
 
 ``python -m scale.serve`` starts gunicorn as a child process and, when the service uses
 the embedded server (DATABASE_URL unset, or ``--pgdata`` given), checks every second that
@@ -7,6 +8,10 @@ waits as long as crash recovery takes (``scale.embedded_pg.restart_server``). Me
 the API answers 503 (``scale.outage``), and again from the database within seconds of it
 being ready. SIGINT and SIGTERM stop gunicorn, then the supervisor; the embedded server is
 left running, as every command of the project leaves it (``make stop-db`` stops it).
+
+Beside gunicorn it runs ``--workers`` (``SCALE_WORKERS``, default 1) job workers,
+``manage.py scale_worker``, so that a job queued through the API runs with no further step;
+a worker that exits is started again a second later. SIGINT and SIGTERM reach them too.
 """
 
 from __future__ import annotations
@@ -34,6 +39,11 @@ def main(argv: list[str] | None = None) -> int:
         help="the embedded server's data directory to supervise (default: var/pgdata when "
         "DATABASE_URL is unset, none otherwise)",
     )
+    parser.add_argument(
+        "--workers", type=int, default=int(os.environ.get("SCALE_WORKERS") or 1),
+        help="job workers (manage.py scale_worker) to run beside gunicorn (default 1, or "
+        "SCALE_WORKERS)",
+    )
     options = parser.parse_args(argv)
     pgdata = options.pgdata
     if pgdata is None and not os.environ.get("DATABASE_URL"):
@@ -47,19 +57,27 @@ def main(argv: list[str] | None = None) -> int:
         [str(Path(sys.executable).with_name("gunicorn")), "-c", "gunicorn.conf.py"],
         cwd=BASE_DIR,
     )
+    workers = [_start_worker() for _ in range(max(options.workers, 0))]
 
     stopping = []
 
     def stop(signum, _frame) -> None:
         stopping.append(signum)
-        if gunicorn.poll() is None:
-            gunicorn.send_signal(signum)
+        for child in (gunicorn, *workers):
+            if child.poll() is None:
+                child.send_signal(signum)
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     while gunicorn.poll() is None:
         time.sleep(CHECK_INTERVAL)
-        if stopping or pgdata is None or running_socket_dir(pgdata) is not None:
+        if stopping:
+            continue
+        for index, worker in enumerate(workers):
+            if worker.poll() is not None:
+                log(f"job worker {worker.pid} exited with {worker.returncode}; starting another")
+                workers[index] = _start_worker()
+        if pgdata is None or running_socket_dir(pgdata) is not None:
             continue
         log(f"the embedded PostgreSQL in {pgdata} is not running; starting it")
         started = time.monotonic()
@@ -69,7 +87,16 @@ def main(argv: list[str] | None = None) -> int:
             log(f"{exc}; trying again")
             continue
         log(f"the embedded PostgreSQL is ready again after {time.monotonic() - started:.1f} s")
+    for worker in workers:
+        if worker.poll() is None and not stopping:
+            worker.terminate()
+    for worker in workers:
+        worker.wait()
     return gunicorn.wait()
+
+
+def _start_worker() -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "manage.py", "scale_worker"], cwd=BASE_DIR)
 
 
 if __name__ == "__main__":

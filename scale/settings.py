@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "job",
     "job_exe",
     "recipe",
+    "procrastinate.contrib.django",
 ]
 
 MIDDLEWARE = [
@@ -278,6 +279,17 @@ SPECTACULAR_SETTINGS = {
         "ErrorCategoryEnum": "error.models.Error.Category",
     },
 }
+
+# Workers (``manage.py scale_worker``): where executions keep their working directories,
+# how long a RUNNING execution's lease lasts without renewal before it is found lost, and
+# how often a worker renews the leases (and flushes the logs) of what it runs.
+SCALE_WORK_DIR = Path(os.environ.get("SCALE_WORK_DIR") or VAR_DIR / "work")
+SCALE_LEASE_SECONDS = _env_int("SCALE_LEASE_SECONDS", 10) or 10
+SCALE_LEASE_RENEW_SECONDS = 1.0
+# The most of each of stdout and stderr an execution keeps (the tail beyond is dropped).
+SCALE_LOG_LIMIT_BYTES = _env_int("SCALE_LOG_LIMIT_BYTES", 1024 * 1024) or 1024 * 1024
+# Procrastinate (procrastinate.contrib.django) finds the tasks in each app's tasks.py.
+PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "tasks"
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,10 @@ class Workspace(models.Model):
     title = models.CharField(max_length=50, blank=True, null=True)
     description = models.CharField(max_length=500, blank=True, null=True)
     base_url = models.URLField(blank=True, null=True)
+    # The directory, on every host that runs jobs, under which this workspace's files lie
+    # (a file's file_path is relative to it). Null when the workspace is not reachable
+    # as a local directory: jobs can then neither read inputs from it nor write products.
+    local_path = models.CharField(max_length=1000, blank=True, null=True)
     is_active = models.BooleanField(default=True)
     # Disk space in bytes, null when not known (workspace.rst).
     used_size = models.BigIntegerField(blank=True, null=True)

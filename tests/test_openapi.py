@@ -158,6 +158,8 @@ def test_schema_describes_every_endpoint_and_method(schema):
         ("/jobs/updates/", "get"),
         ("/jobs/executions/", "get"),
         ("/queue/status/", "get"),
+        ("/queue/new-job/", "post"),
+        ("/queue/requeue-jobs/", "post"),
         ("/load/", "get"),
         ("/metrics/", "get"),
         ("/metrics/{name}/", "get"),
@@ -283,6 +285,8 @@ EXPECTED_ERRORS = {
     ("/jobs/executions/", "get"): {400, 401, 404, 406, 414},
     ("/jobs/{id}/", "get"): {401, 404, 406, 414},
     ("/jobs/{id}/", "patch"): {400, 401, 403, 404, 406, 409, 414, 415},
+    ("/queue/new-job/", "post"): {400, 401, 403, 406, 409, 414, 415},
+    ("/queue/requeue-jobs/", "post"): {400, 401, 403, 404, 406, 414, 415},
 }
 
 
@@ -290,7 +294,8 @@ EXPECTED_ERRORS = {
 def test_error_responses_are_documented_as_text_and_json(schema, operation, codes):
     path, method = operation
     responses = schema["paths"][path][method]["responses"]
-    assert {int(code) for code in responses} == {200} | codes
+    success = 201 if operation == ("/queue/new-job/", "post") else 200
+    assert {int(code) for code in responses} == {success} | codes
     for code in codes:
         content = responses[str(code)]["content"]
         assert content["text/plain"]["schema"] == {"type": "string"}
@@ -578,6 +583,36 @@ def test_job_type_counts_and_logs_conform_to_the_schema(schema, api_client, vari
     body = json.loads(b"".join(response.streaming_content))
     conform(schema, _documented(schema, "/job-executions/{id}/logs/", "get", response), body)
     assert list(component(schema, "JobExecutionLogs")["properties"]) == list(body)
+
+
+@pytest.mark.django_db
+def test_queue_write_answers_conform_to_the_schema(schema, api_client):
+    user = make_user("queuer", can_cancel=True)
+    for codename in ("queue_job", "requeue_job"):
+        user.user_permissions.add(Permission.objects.get(codename=codename))
+    interface = {"command": "true", "command_arguments": "${x}",
+                 "input_data": [{"name": "x", "type": "property"}], "output_data": []}
+    job_type = factories.JobTypeFactory(interface=interface, revision_num=1)
+    factories.JobTypeRevisionFactory(job_type=job_type, revision_num=1, interface=interface)
+    api_client.force_authenticate(user)
+    body = {"job_type_id": job_type.id, "job_data": {"input_data": [{"name": "x", "value": "1"}]}}
+    response = api_client.post("/queue/new-job/", body, format="json")
+    assert response.status_code == 201
+    conform(schema, _documented(schema, "/queue/new-job/", "post", response), response.json())
+    api_client.patch(f"/jobs/{response.json()['id']}/", {"status": "CANCELED"}, format="json")
+    factories.JobFactory(status="FAILED", job_type=job_type)
+    for path, body, code in (
+        ("/queue/requeue-jobs/", {"status": "CANCELED"}, 200),  # the job canceled above
+        ("/queue/requeue-jobs/?page=9", {}, 404),
+        ("/queue/requeue-jobs/", {"status": "RUNNING"}, 400),
+        ("/queue/new-job/", {"job_type_id": job_type.id, "job_data": {}}, 400),
+    ):
+        response = api_client.post(path, body, format="json", HTTP_ACCEPT="application/json")
+        assert response.status_code == code, response.content
+        if code == 200:
+            assert [row["status"] for row in response.json()["results"]] == ["QUEUED"]
+        conform(schema, _documented(schema, path.split("?")[0], "post", response),
+                response.json())
 
 
 @pytest.mark.django_db

@@ -11,7 +11,7 @@
   does not depend on the batch size, and every timestamp is an offset from ``now``: the
   same ``seed``, ``jobs`` and ``now`` on an empty database give identical rows.
 - **Speed** (measured; see README "Demo data"): the next batch is generated in a worker
-  thread while PostgreSQL ingests the current one (psycopg2 releases the GIL while
+  thread while PostgreSQL ingests the current one (psycopg releases the GIL while
   libpq waits), and, where the role may, the per-row foreign-key triggers are skipped
   during COPY and replaced by one set-based check per foreign key before the batch
   commits: the triggers took about 30% of the load time, the check takes about 3%.
@@ -20,7 +20,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -160,8 +159,8 @@ def _copy(batch: Batch, *, skip_triggers: bool) -> None:
             lines = batch.rows[table]
             if lines:
                 columns = ", ".join(COLUMNS[table])
-                data = io.StringIO("".join(lines))
-                cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", data, size=1 << 20)
+                with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    copy.write("".join(lines))
         if skip_triggers:
             cursor.execute("SELECT set_config('session_replication_role', 'origin', true)")
             _check_references(cursor, batch)

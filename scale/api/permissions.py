@@ -1,5 +1,5 @@
 from django.conf import settings
-from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissions
+from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
 
 
 class ReadOpenWriteByModelPermission(DjangoModelPermissions):
@@ -16,3 +16,14 @@ class ReadOpenWriteByModelPermission(DjangoModelPermissions):
                 or (request.user and request.user.is_authenticated)
             )
         return super().has_permission(request, view)
+
+
+class RequiresPermission(BasePermission):
+    """Every request needs an authenticated user with the view's ``required_permission``
+    (``job.queue_job``): anonymous clients get 401, users without it 403."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(
+            user and user.is_authenticated and user.has_perm(view.required_permission)
+        )

@@ -4,8 +4,9 @@ Runs schemathesis against gunicorn serving the project on 127.0.0.1, on a throwa
 database ``scale_fuzz`` of the embedded PostgreSQL (dropped and recreated each run, then
 migrated and filled by ``generate_demo_data`` with a fixed seed and clock). Every
 operation of ``/api/schema/`` is exercised three times: anonymously, with the token of a
-user who may cancel jobs (``job.change_job``), and with the token of a user who may not.
-The token runs cancel demo jobs: that is what the throwaway database is for.
+user who may cancel, queue and requeue jobs (``job.change_job``, ``job.queue_job``,
+``job.requeue_job``), and with the token of a user who may not. The token runs cancel,
+queue and requeue demo jobs: that is what the throwaway database is for.
 
 Any 5xx, any response that breaks the schema (status, content type, body), and any
 other schemathesis check that fails makes the run exit non-zero. The number of examples
@@ -91,8 +92,9 @@ def prepare_data(env: dict[str, str], jobs: int) -> dict[str, str]:
     users = (
         "from django.contrib.auth.models import Permission, User\n"
         "operator = User.objects.create_user('fuzz-operator')\n"
-        "operator.user_permissions.add(\n"
-        "    Permission.objects.get(codename='change_job', content_type__app_label='job'))\n"
+        "operator.user_permissions.add(*Permission.objects.filter(\n"
+        "    codename__in=['change_job', 'queue_job', 'requeue_job'],\n"
+        "    content_type__app_label='job'))\n"
         "User.objects.create_user('fuzz-reader')\n"
     )
     run([*manage, "shell", "-c", users], env)

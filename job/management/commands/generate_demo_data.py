@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from job.demo_data import DEFAULT_BATCH_SIZE, DemoSummary, default_now, generate_demo_data
+from job.demo_data.runnable import ensure_runnable_demo
 from job.models import Job
 
 
@@ -17,7 +18,7 @@ class Command(BaseCommand):
     help = (
         "Append realistic demo data across every model: N jobs with their executions, "
         "files, events and recipes. The same --seed, --jobs and --now on an empty database "
-        "give identical rows."
+        "give identical rows. --runnable adds the demo job types a worker can run."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,7 +34,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty",
             action="store_true",
-            help="do nothing when the database already holds a job",
+            help="do nothing when the database already holds a job (but --runnable)",
+        )
+        parser.add_argument(
+            "--runnable",
+            action="store_true",
+            help="also (every time) the demo job types a worker can run: demo-checksum, "
+            "demo-sleep, demo-fail, with their workspaces under var/workspaces/",
         )
         parser.add_argument(
             "--batch-size",
@@ -56,6 +63,8 @@ class Command(BaseCommand):
             now = _aware_datetime(now)
         if options["if_empty"] and Job.objects.exists():
             self.stdout.write("The database already holds jobs: no demo data generated.")
+            if options["runnable"]:
+                self._runnable()
             return
 
         began = time.monotonic()
@@ -70,6 +79,14 @@ class Command(BaseCommand):
                 jobs=jobs, seed=options["seed"], now=now, batch_size=batch_size, progress=bar.update
             )
         self.stdout.write(_report(summary, time.monotonic() - began, options["seed"], now))
+        if options["runnable"]:
+            self._runnable()
+
+    def _runnable(self) -> None:
+        demo = ensure_runnable_demo()
+        names = ", ".join(f"{name} (id {pk})" for name, pk in demo.job_types.items())
+        self.stdout.write(f"Runnable demo job types: {names}; sample input file id "
+                          f"{demo.sample_file}, products workspace id {demo.products}.")
 
 
 def _aware_datetime(value: str) -> datetime:

@@ -7,9 +7,9 @@ clients. The pool keeps at most ``MAX_CONNS`` (``SCALE_DB_POOL_SIZE``) sessions 
 process, hands them from request to request (Django "closes" its connection after each
 request, with CONN_MAX_AGE 0: that returns it), and makes extra requests wait for one.
 
-Django's own pool needs psycopg 3; this project is on psycopg2. The pool only decides
-which psycopg2 connection a DatabaseWrapper gets: connecting, its set-up and closing stay
-Django's.
+Django talks to PostgreSQL with psycopg 3 (Procrastinate, which runs the job workers,
+needs it, and Django prefers it when installed). The pool only decides which psycopg
+connection a DatabaseWrapper gets: connecting, its set-up and closing stay Django's.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from __future__ import annotations
 import threading
 import time
 
+import psycopg
 from django.db.backends.postgresql import base as postgresql
-from psycopg2 import extensions
+from psycopg import pq
 
 from scale.postgres.base import OutageAwareMixin
 
@@ -30,13 +31,13 @@ _ACQUIRE_TIMEOUT = 30.0
 
 
 class SessionPool:
-    """At most ``size`` psycopg2 sessions, the most recently used handed out first."""
+    """At most ``size`` psycopg sessions, the most recently used handed out first."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.slots = threading.BoundedSemaphore(size)
         self.lock = threading.Lock()
-        self.idle: list[tuple[extensions.connection, float]] = []
+        self.idle: list[tuple[psycopg.Connection, float]] = []
 
     def acquire(self, connect, error_class: type[Exception]):
         if not self.slots.acquire(timeout=_ACQUIRE_TIMEOUT):
@@ -64,10 +65,10 @@ class SessionPool:
                 # Lost (the server went away): the idle ones most likely are too.
                 self.discard_idle()
                 return
-            if conn.info.transaction_status != extensions.TRANSACTION_STATUS_IDLE:
+            if conn.info.transaction_status != pq.TransactionStatus.IDLE:
                 try:
                     conn.rollback()
-                except extensions.Error:
+                except psycopg.Error:
                     conn.close()
                     return
             with self.lock:
@@ -91,7 +92,7 @@ class SessionPool:
             with conn.cursor() as cursor:
                 cursor.execute("SELECT 1")
             return True
-        except extensions.Error:
+        except psycopg.Error:
             return False
 
 

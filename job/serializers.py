@@ -107,9 +107,12 @@ class InterfaceValueField(serializers.JSONField):
 
 
 class JobInterfaceValueSerializer(serializers.Serializer):
-    """One entry of ``inputs``/``outputs`` (``job.interfaces.job_inputs``, ``job_outputs``).
+    """One input or output of a job: its name and type from the job type's interface, and
+    its value from the job's data or results.
 
     Describes the shape for the OpenAPI schema; the entries are built as plain dicts.
+
+    Made by ``job.interfaces.job_inputs`` and ``job_outputs``.
     """
 
     name = serializers.CharField(help_text="The name the job type interface declares.")
@@ -120,12 +123,16 @@ class JobInterfaceValueSerializer(serializers.Serializer):
 
 
 class JobTypeBriefSerializer(ScaleSerializer):
+    """A job type in brief, as job rows show it."""
+
     class Meta:
         model = JobType
         fields = JOB_TYPE_BRIEF_FIELDS
 
 
 class JobTypeSerializer(ScaleSerializer):
+    """A job type in full, as a job's details show it."""
+
     class Meta:
         model = JobType
         fields = JOB_TYPE_FIELDS
@@ -153,7 +160,7 @@ JOB_TYPE_ROW_FIELDS = (
 
 
 class JobTypeListSerializer(ScaleSerializer):
-    """A row of ``/job-types/``."""
+    """A job type (a row of Job Type List)."""
 
     class Meta:
         model = JobType
@@ -189,17 +196,26 @@ def status_counts(hours: int):
 
 
 class JobStatusCountSerializer(RowsSerializer):
-    status = serializers.ChoiceField(choices=Job.Status.choices)
-    count = serializers.IntegerField()
-    most_recent = UtcMillisecondDateTimeField()
+    """The number of a job type's jobs of one status (and error category, for FAILED ones),
+    and when one was last in that status."""
+
+    status = serializers.ChoiceField(choices=Job.Status.choices, help_text="The jobs' status.")
+    count = serializers.IntegerField(help_text="The number of jobs with that status.")
+    most_recent = UtcMillisecondDateTimeField(
+        help_text="When a job was last in that status."
+    )
     category = serializers.ChoiceField(
-        source="error__category", choices=Error.Category.choices, allow_null=True
+        source="error__category",
+        choices=Error.Category.choices,
+        allow_null=True,
+        help_text="The category of the jobs' error, for FAILED jobs; null otherwise.",
     )
 
 
 class JobTypeDetailsSerializer(ScaleSerializer):
-    """``/job-types/{id}/``: the row, its interface, error mapping, trigger rule, the errors
-    the mapping names, and its jobs' recent status counts."""
+    """A job type in full (Job Type Details): its interface, error mapping, trigger rule,
+    the errors its mapping names, and its jobs' counts by status over the last 6, 12 and 24
+    hours."""
 
     trigger_rule = TriggerRuleSerializer(read_only=True, allow_null=True)
     errors = ErrorSerializer(many=True, read_only=True, rows=mapped_errors)
@@ -222,6 +238,8 @@ class JobTypeDetailsSerializer(ScaleSerializer):
 
 
 class JobTypeRevisionBriefSerializer(ScaleSerializer):
+    """A job type revision in brief: its job type by id and its revision number."""
+
     job_type = IdObjectField(source="job_type_id")
 
     class Meta:
@@ -230,6 +248,8 @@ class JobTypeRevisionBriefSerializer(ScaleSerializer):
 
 
 class JobTypeRevisionSerializer(ScaleSerializer):
+    """A job type revision: the job type's interface at the time a job was scheduled."""
+
     job_type = IdObjectField(source="job_type_id")
 
     class Meta:
@@ -289,7 +309,8 @@ def job_recipes(job) -> QuerySet[Recipe]:
 
 
 class JobSerializer(ScaleSerializer):
-    """A row of ``/jobs/``: the job with its brief nested objects."""
+    """A job (a row of Job List): with its job type, job type revision, trigger event and
+    error in brief."""
 
     job_type = JobTypeBriefSerializer(read_only=True)
     job_type_rev = JobTypeRevisionBriefSerializer(read_only=True)
@@ -302,7 +323,7 @@ class JobSerializer(ScaleSerializer):
 
 
 class JobUpdateSerializer(JobSerializer):
-    """A row of ``/jobs/updates/``: the job and the files it used as input."""
+    """A job with the files it used as input (a row of Job Updates)."""
 
     input_files = ScaleFileSerializer(many=True, read_only=True, rows=input_files)
 
@@ -311,7 +332,7 @@ class JobUpdateSerializer(JobSerializer):
 
 
 class JobWithLatestExecutionSerializer(JobSerializer):
-    """A row of ``/jobs/executions/``: the job and its newest execution (or null)."""
+    """A job with its latest execution, or null (a row of Job Executions)."""
 
     latest_job_exe = JobExecutionSerializer(
         read_only=True, allow_null=True, rows=newest_executions
@@ -322,7 +343,9 @@ class JobWithLatestExecutionSerializer(JobSerializer):
 
 
 class JobDetailsSerializer(ScaleSerializer):
-    """``/jobs/{id}/``: full nested objects, recipes, executions, inputs and outputs.
+    """A job in full (Job Details): its job type, revision, trigger event and error in full,
+    its data and results, its recipes, its executions (newest first), and its inputs and
+    outputs merged from the job type's interface.
 
     ``inputs`` and ``outputs`` merge the revision's interface with the job's data and
     results (``job.interfaces``); they are the only fields computed in Python
@@ -370,7 +393,7 @@ class JobDetailsSerializer(ScaleSerializer):
 
 
 class JobCancelRequestSerializer(serializers.Serializer):
-    """The body of ``PATCH /jobs/{id}/``: ``{"status": "CANCELED"}`` and nothing else."""
+    """The body of a cancel: {"status": "CANCELED"}, and no other field."""
 
     ALLOWED_STATUSES = (Job.Status.CANCELED,)
 
@@ -409,7 +432,11 @@ class JobCancelRequestSchema(OpenApiSerializerExtension):
     def map_serializer(self, auto_schema, direction) -> dict:
         schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
         allowed = [str(status) for status in JobCancelRequestSerializer.ALLOWED_STATUSES]
-        schema["properties"]["status"] = {"type": "string", "enum": allowed}
+        schema["properties"]["status"] = {
+            "type": "string",
+            "enum": allowed,
+            "description": "The status to give the job: CANCELED, the only change allowed.",
+        }
         schema["additionalProperties"] = False
         return schema
 
@@ -446,8 +473,11 @@ def status_counts_between(started: datetime | None, ended: datetime | None):
 
 
 class JobTypeStatusSerializer(ScaleSerializer):
-    """A row of ``/job-types/status/``: a job type and its jobs' counts by status within
-    the window. ``for_window`` binds the window of one request."""
+    """A job type with the counts of its jobs by status (and error category, for FAILED
+    ones) within the time window.
+
+    ``for_window`` binds the window of one request.
+    """
 
     job_type = JobTypeBriefSerializer(read_only=True, rows=job_type_itself)
     job_counts = JobStatusCountSerializer(
@@ -468,7 +498,10 @@ class JobTypeStatusSerializer(ScaleSerializer):
 
 
 class JobTypeRunningSerializer(ScaleSerializer):
-    """A row of ``/job-types/running/`` (``job.selectors.running_job_types``)."""
+    """A job type with RUNNING jobs: how many, and when the one running the longest started.
+
+    Rows of ``job.selectors.running_job_types``.
+    """
 
     job_type = JobTypeBriefSerializer(read_only=True, rows=job_type_itself)
     count = serializers.IntegerField(read_only=True, help_text="Its RUNNING jobs.")
@@ -482,8 +515,11 @@ class JobTypeRunningSerializer(ScaleSerializer):
 
 
 class JobTypeFailureSerializer(ScaleSerializer):
-    """A row of ``/job-types/system-failures/``: a ``job_count`` row of FAILED jobs of one
-    job type with one SYSTEM error (``job.selectors.system_failures``)."""
+    """A job type's FAILED jobs with one SYSTEM error: how many, and when the first and the
+    last of them failed.
+
+    A ``job_count`` row (``job.selectors.system_failures``).
+    """
 
     job_type = JobTypeBriefSerializer(read_only=True)
     error = ErrorSerializer(read_only=True)
@@ -496,7 +532,11 @@ class JobTypeFailureSerializer(ScaleSerializer):
 
 
 class QueueStatusSerializer(ScaleSerializer):
-    """A row of ``/queue/status/`` (``job.selectors.queue_status``)."""
+    """A job type with QUEUED jobs: how many, when the one queued the longest was queued,
+    and their highest priority.
+
+    Rows of ``job.selectors.queue_status``.
+    """
 
     job_type = JobTypeBriefSerializer(read_only=True, rows=job_type_itself)
     count = serializers.IntegerField(read_only=True, help_text="Its QUEUED jobs.")

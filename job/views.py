@@ -59,6 +59,7 @@ JOB_ID_PARAMETER = OpenApiParameter(
         parameters=[JOB_ID_PARAMETER],
     ),
     partial_update=extend_schema(
+        operation_id="cancelJob",  # a PATCH whose only change is the cancel
         summary="Cancel a job",
         description='Cancel the job with {"status": "CANCELED"}, the only change allowed. '
         "Needs the job.change_job permission. Canceling a canceled job changes nothing; "

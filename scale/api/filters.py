@@ -20,6 +20,33 @@ MAX_REPEATS = 1000
 _SPACE_FOR_PLUS = re.compile(r"^(\S+T[0-9:.,]+) ([0-9]{2}(?::?[0-9]{2})?)$")
 PG_BIGINT_MAX = 2**63 - 1
 
+# The forms ``started``/``ended`` take, as the OpenAPI schema gives them to clients (and to
+# generators and schemathesis, which make values from it): exactly what the field accepts.
+# No look-arounds, so that JavaScript, Python and hypothesis read it alike.
+_YEAR = r"(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+_LEAP_YEAR = r"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+_MONTH_DAY = (
+    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    r"|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+_TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?"
+# An unencoded "+" in a query string arrives as a space: 2015-01-01T00:00:00 05:00.
+_OFFSET = r"(?:Z|[-+ ](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)"
+_DATETIME = rf"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)T{_TIME}{_OFFSET}"
+_N = r"[0-9]{1,12}"
+_DATE_PART = (
+    rf"(?:{_N}Y(?:{_N}M)?(?:{_N}W)?(?:{_N}D)?|{_N}M(?:{_N}W)?(?:{_N}D)?|{_N}W(?:{_N}D)?|{_N}D)"
+)
+_SECONDS = rf"{_N}(?:\.[0-9]{{1,6}})?S"
+_TIME_PART = rf"(?:{_N}H(?:{_N}M)?(?:{_SECONDS})?|{_N}M(?:{_SECONDS})?|{_SECONDS})"
+_DURATION = rf"P(?:{_DATE_PART}(?:T{_TIME_PART})?|T{_TIME_PART})"
+DATETIME_OR_DURATION_PATTERN = rf"^(?:{_DATETIME}|{_DURATION})$"
+DATETIME_OR_DURATION_MAX_LENGTH = 100
+_DATETIME_OR_DURATION = re.compile(DATETIME_OR_DURATION_PATTERN)
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
 
 class MultiValueField(forms.Field):
     """A query parameter that may be repeated (``?status=A&status=B``), each value cleaned.
@@ -141,7 +168,13 @@ class StrictBooleanFilter(django_filters.Filter):
 
 
 class DateTimeOrDurationField(forms.Field):
-    """An ISO-8601 datetime with a timezone, or an ISO-8601 duration meaning "now minus it"."""
+    """An ISO-8601 datetime with a timezone, or an ISO-8601 duration meaning "now minus it",
+    in the forms of ``DATETIME_OR_DURATION_PATTERN``.
+
+    A moment beyond the calendar's ends (a duration longer than the time since year 1,
+    ``0001-01-01T00:00:00+01:00``) is the earliest or latest instant: the window it bounds
+    holds the same rows.
+    """
 
     widget = forms.TextInput
 
@@ -149,9 +182,21 @@ class DateTimeOrDurationField(forms.Field):
         if value in (None, ""):
             return None
         text = str(value).strip()
+        moment = self._parse(text)
+        # Parsed first, for the messages that say what is wrong; then only the documented
+        # forms (isodate also reads week dates, basic formats, decimal commas...).
+        if len(text) > DATETIME_OR_DURATION_MAX_LENGTH or not _DATETIME_OR_DURATION.match(text):
+            raise forms.ValidationError(
+                "%(value)s is not in a form this service takes: an ISO-8601 datetime with a "
+                "timezone such as 2015-01-01T00:00:00Z or 2015-01-01T00:00:00.000+05:00, or "
+                "an ISO-8601 duration such as PT3H0M0S or P1DT12H.",
+                params={"value": repr(text)},
+            )
+        return moment
+
+    def _parse(self, text: str) -> datetime:
         if text.startswith(("P", "-P")):
             return self._from_duration(text)
-        # An unencoded "+" in a query string arrives as a space: 2015-01-01T00:00:00 05:00.
         text = _SPACE_FOR_PLUS.sub(r"\1+\2", text)
         try:
             moment = isodate.parse_datetime(text)
@@ -175,25 +220,27 @@ class DateTimeOrDurationField(forms.Field):
         # In UTC: PostgreSQL refuses offsets beyond 15:59 (+23:00 is valid ISO-8601).
         try:
             return moment.astimezone(UTC)
-        except OverflowError as exc:  # 0001-01-01T00:00:00+01:00 is in year 0 in UTC
-            raise forms.ValidationError(
-                "%(value)s is out of range.", params={"value": repr(text)}
-            ) from exc
+        except OverflowError:  # 0001-01-01T00:00:00+01:00 is in year 0 in UTC
+            return _EARLIEST if moment.year == 1 else _LATEST
 
     def _from_duration(self, text: str) -> datetime:
         try:
             duration = isodate.parse_duration(text)
-            moment = timezone.now() - duration
-        except (ValueError, isodate.ISO8601Error, OverflowError, TypeError) as exc:
+        except (ValueError, isodate.ISO8601Error, TypeError) as exc:
             raise forms.ValidationError(
                 "%(value)s is not a usable ISO-8601 duration (PT3H0M0S).",
                 params={"value": repr(text)},
             ) from exc
+        except OverflowError:  # more days than a timedelta holds: longer than the calendar
+            return _EARLIEST
         if isinstance(duration, timedelta) and duration < timedelta(0):
             raise forms.ValidationError(
                 "%(value)s is a negative duration.", params={"value": repr(text)}
             )
-        return moment
+        try:
+            return timezone.now() - duration
+        except (OverflowError, ValueError):  # reaches before year 1
+            return _EARLIEST
 
 
 class DateTimeOrDurationFilter(django_filters.Filter):

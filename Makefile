@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_JOBS ?= 2000
 
-.PHONY: venv run test test-browser fuzz lint migrate stop-db bench
+.PHONY: venv run test test-browser fuzz lint migrate stop-db bench soak
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ run: migrate
 		$(BIN)/python manage.py generate_demo_data --jobs $(DEMO_JOBS) --if-empty; \
 	fi
 	@echo "Scale Job Services: http://$(HOST):$(PORT)/jobs/  (admin: http://$(HOST):$(PORT)/admin/)"
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m scale.serve
 
 test: venv
 	$(BIN)/python -m pytest
@@ -48,6 +48,14 @@ fuzz: venv
 # (loaded once into scale_bench_<jobs>, then reused). Writes bench/out/latest-<jobs>.md.
 bench: venv
 	$(BIN)/python bench/run.py
+
+# A long mixed read/cancel load (SOAK_CLIENTS=20 clients for SOAK_SECONDS=1800) against
+# the service as make run serves it, printing errors, p50/p99 and memory every minute.
+soak: migrate
+	@if [ -z "$$DATABASE_URL" ]; then \
+		$(BIN)/python manage.py generate_demo_data --jobs $(DEMO_JOBS) --if-empty; \
+	fi
+	$(BIN)/python bench/soak.py
 
 lint: venv
 	$(BIN)/ruff check .

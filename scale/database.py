@@ -11,14 +11,19 @@ from django.core.exceptions import ImproperlyConfigured
 _POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
 
 
-def database_settings(*, url: str | None, var_dir: Path, test_name: str | None) -> dict:
+def database_settings(
+    *, url: str | None, var_dir: Path, test_name: str | None, pool_size: int | None = None
+) -> dict:
     """Build the default connection's settings.
 
     ``url`` is ``DATABASE_URL`` (``postgres://user:pass@host:5432/scale``); a malformed
     one raises ``ImproperlyConfigured`` with a one-line message naming the problem.
+    ``pool_size`` set (in gevent workers) selects the pooled variant of the backend, which
+    keeps at most that many sessions per process.
     """
     if url:
         settings = _from_url(url)
+        settings["ENGINE"] = "scale.postgres"
     else:
         settings = {
             "ENGINE": "scale.embedded_pg",
@@ -26,9 +31,18 @@ def database_settings(*, url: str | None, var_dir: Path, test_name: str | None) 
             "USER": "postgres",
             "PGDATA": str(var_dir / "pgdata"),
         }
-    # Persistent connections: a request should not pay for a new backend process.
-    settings["CONN_MAX_AGE"] = 600
-    settings["CONN_HEALTH_CHECKS"] = True
+    options = settings.setdefault("OPTIONS", {})
+    if pool_size:
+        # The pool keeps the sessions; Django "closes" a connection after each request,
+        # which hands it back to the pool.
+        settings["ENGINE"] += ".pooled"
+        settings["CONN_MAX_AGE"] = 0
+        settings["CONN_HEALTH_CHECKS"] = False
+        options["MAX_CONNS"] = pool_size
+    else:
+        # Persistent connections: a request should not pay for a new backend process.
+        settings["CONN_MAX_AGE"] = 600
+        settings["CONN_HEALTH_CHECKS"] = True
     if test_name:
         settings["TEST"] = {"NAME": test_name}
     return settings

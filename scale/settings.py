@@ -11,12 +11,15 @@ that ``make run`` serves plain http on 127.0.0.1; README.md lists the set with w
 
 import os
 import re
+import sys
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
 from scale import __version__
 from scale.database import database_settings
+from scale.secret_key import missing_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -68,6 +71,17 @@ SECRET_KEY = os.environ.get(
     "DJANGO_SECRET_KEY", "django-insecure-local-only-set-DJANGO_SECRET_KEY-in-production"
 )
 ALLOWED_HOSTS = _env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+if message := missing_secret_key(os.environ, debug=DEBUG, allowed_hosts=ALLOWED_HOSTS):
+    raise ImproperlyConfigured(message)
+# The host (and port) of the service's public address, for absolute links; see scale.hosts.
+SCALE_PUBLIC_HOST = os.environ.get("SCALE_PUBLIC_HOST", "").strip()
+if SCALE_PUBLIC_HOST:
+    from django.http.request import split_domain_port, validate_host
+
+    if not validate_host(split_domain_port(SCALE_PUBLIC_HOST)[0], ALLOWED_HOSTS):
+        raise ImproperlyConfigured(
+            f"SCALE_PUBLIC_HOST {SCALE_PUBLIC_HOST!r} must be one of DJANGO_ALLOWED_HOSTS"
+        )
 
 INSTALLED_APPS = [
     # First: the admin kit's pagination template (scale/templates/admin/pagination.html)
@@ -84,6 +98,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "error",
     "trigger",
     "storage",
@@ -95,14 +110,21 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: a load balancer's probe needs no allowed Host header and no HTTPS redirect.
     "scale.health.HealthCheckMiddleware",
+    # A view that needs the unreachable database answers 503 (DRF views: errors.py).
+    "scale.outage.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Absolute links are built on SCALE_PUBLIC_HOST, never on a port a client made up.
+    "scale.hosts.PublicHostMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes wants: answers the admin login of a locked-out client.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "scale.urls"
@@ -128,15 +150,56 @@ TEMPLATES = [
     },
 ]
 
+
+
+def _served_by_gevent() -> bool:
+    """Whether this process runs under gevent's monkey patching (gunicorn's gevent
+    workers, see gunicorn.conf.py), where connections must come from a pool."""
+    if "gevent.monkey" not in sys.modules:
+        return False
+    from gevent import monkey
+
+    return monkey.is_module_patched("socket")
+
+
+# PostgreSQL sessions per gevent worker process; requests beyond wait for one.
+SCALE_DB_POOL_SIZE = _env_int("SCALE_DB_POOL_SIZE", 4) or 1
+
 DATABASES = {
     "default": database_settings(
         url=os.environ.get("DATABASE_URL"),
         var_dir=VAR_DIR,
         # Concurrent test runs on one server each need their own throwaway database.
         test_name=os.environ.get("SCALE_TEST_DATABASE"),
+        pool_size=SCALE_DB_POOL_SIZE if _served_by_gevent() else None,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes first (it refuses a locked-out client before any password is checked), then
+# Django's model backend.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Failed logins (the admin's form) and failed token authentications (the API), counted by
+# django-axes in the database per client address and, separately, per user name: after
+# SCALE_LOGIN_FAILURE_LIMIT failures either is refused (429) for SCALE_LOGIN_COOLOFF_MINUTES.
+AXES_FAILURE_LIMIT = _env_int("SCALE_LOGIN_FAILURE_LIMIT", 10) or 1
+AXES_COOLOFF_TIME = timedelta(minutes=max(1, _env_int("SCALE_LOGIN_COOLOFF_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = "scale.login_throttle.lockout_parameters"
+# The client's address is the connection's, unless a trusted proxy sets X-Forwarded-For
+# (with DJANGO_SECURE_PROXY_SSL_HEADER=1, the proxy setting): a client must not choose it.
+if _env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
+    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# One line per lockout in the log, not one per failed attempt.
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -161,6 +224,8 @@ WHITENOISE_USE_FINDERS = True
 # Reads are open unless an operator closes them; cancel always needs job.change_job.
 SCALE_READS_REQUIRE_LOGIN = _env_bool("SCALE_READS_REQUIRE_LOGIN", False)
 
+SCALE_ANON_READ_RATE = os.environ.get("SCALE_ANON_READ_RATE", "").strip() or None
+
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous write a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -179,6 +244,12 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # SCALE_ANON_READ_RATE ("120/minute"): anonymous requests per client address and
+    # gunicorn worker; unset, nothing is throttled (local tools, test suites).
+    "DEFAULT_THROTTLE_CLASSES": (
+        ["rest_framework.throttling.AnonRateThrottle"] if SCALE_ANON_READ_RATE else []
+    ),
+    "DEFAULT_THROTTLE_RATES": {"anon": SCALE_ANON_READ_RATE or None},
     "DEFAULT_SCHEMA_CLASS": "scale.api.schema.ScaleAutoSchema",
 }
 
@@ -224,8 +295,34 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # An outage is logged by scale.outage when it starts and when it ends; Django's own
+    # record of each 503 it caused would repeat it once per request.
+    "filters": {"during_outage": {"()": "scale.outage.DuringOutageFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False,
+                           "filters": ["during_outage"]},
+    },
+}
+
+# A Content-Security-Policy on every answer (the admin, Swagger UI at /api/docs/, the
+# browsable API): scripts and styles from the service itself only. Swagger UI and the admin
+# set style attributes from their scripts, hence 'unsafe-inline' for styles (not scripts);
+# Swagger UI draws its icons from data: URLs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
 }
 
 if not DEBUG:

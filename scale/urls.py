@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
+from scale.api.docs import SwaggerView
 from scale.system import SystemStatusView, VersionView
 
 urlpatterns = [
@@ -10,7 +11,7 @@ urlpatterns = [
     # and Swagger UI, whose assets the project serves itself (drf-spectacular-sidecar).
     # No ReDoc: its page loads Google's fonts.
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
 # Every endpoint at the root and under Scale 3.0's version prefix, with the same answers
 # (next/previous links keep the prefix a client used: they are built from its request).

@@ -453,8 +453,13 @@ def test_docs_render_with_assets_served_by_the_project(api_client):
     assert response["Content-Type"].startswith("text/html")
     html = response.content.decode()
     assert "Scale Job Services" in html
-    assert "/api/schema/" in html
     assert "://" not in html  # nothing from another host: works offline
+    # Its start-up script is a file of its own (no inline script: see the CSP).
+    assert '<script src="/api/docs/?script="></script>' in html
+    script = api_client.get("/api/docs/?script=")
+    assert script["Content-Type"].startswith("application/javascript")
+    assert "/api/schema/" in script.content.decode()
+    assert "://" not in script.content.decode()
     parser = _Assets()
     parser.feed(html)
     assets = [url for url in parser.urls if url.startswith("/static/")]

@@ -9,13 +9,20 @@ an HTML page or a traceback.
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, TooManyFieldsSent
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions
 from rest_framework.views import set_rollback
 
+from scale import outage
 from scale.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
@@ -86,10 +93,29 @@ def exception_handler(exc: Exception, context: dict) -> HttpResponse | None:
         set_rollback()
         message = "; ".join(flatten_detail(exc.detail)) or exc.default_detail
         return error_response(request, message, exc.status_code, headers)
+    if outage.is_database_unavailable(exc):
+        return outage.unavailable_response(request, exc)
+    too_big = too_big_response(request, exc)
+    if too_big is not None:
+        return too_big
     # Anything else is a bug: log it with its traceback, answer one line.
     logger.exception("Unhandled error in %s", context.get("view"))
     set_rollback()
     return error_response(request, "Internal server error; the error was logged.", 500)
+
+
+def too_big_response(request: HttpRequest | None, exc: BaseException) -> HttpResponse | None:
+    """413 for a body over Django's limits (DATA_UPLOAD_MAX_MEMORY_SIZE and the file
+    count), which Django raises when the body is read; None for anything else. (Too many
+    fields is a 400, in the exception handler: the query string counts too.)"""
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        message = f"The request body is larger than {limit} bytes."
+    elif isinstance(exc, TooManyFilesSent):
+        message = "The request body has too many files."
+    else:
+        return None
+    return error_response(request, message, 413)
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -97,10 +123,19 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
+    # A middleware's query (a session saved on the way out) during an outage ends here.
+    exc = sys.exc_info()[1]
+    if exc is not None and outage.is_database_unavailable(exc):
+        return outage.unavailable_response(request, exc)
     return error_response(request, "Internal server error; the error was logged.", 500)
 
 
 def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # Django answers a body over its limits, read by a middleware (CSRF), through here.
+    if exception is not None:
+        too_big = too_big_response(request, exception)
+        if too_big is not None:
+            return too_big
     return error_response(request, "Bad request.", 400)
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 MAX_REPEATS = 1000
 _SPACE_FOR_PLUS = re.compile(r"^(\S+T[0-9:.,]+) ([0-9]{2}(?::?[0-9]{2})?)$")
 PG_BIGINT_MAX = 2**63 - 1
+_EMPTY_DURATION = re.compile(r"-?PT?")
 
 # The forms ``started``/``ended`` take, as the OpenAPI schema gives them to clients (and to
 # generators and schemathesis, which make values from it): exactly what the field accepts.
@@ -224,6 +225,13 @@ class DateTimeOrDurationField(forms.Field):
             return _EARLIEST if moment.year == 1 else _LATEST
 
     def _from_duration(self, text: str) -> datetime:
+        # isodate reads "P" and "PT" as a zero duration; ISO 8601 wants one component.
+        if _EMPTY_DURATION.fullmatch(text):
+            raise forms.ValidationError(
+                "%(value)s is not a usable ISO-8601 duration: it needs at least one "
+                "component (PT3H0M0S).",
+                params={"value": repr(text)},
+            )
         try:
             duration = isodate.parse_duration(text)
         except (ValueError, isodate.ISO8601Error, TypeError) as exc:

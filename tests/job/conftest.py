@@ -1,8 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import Permission, User
-from rest_framework.authtoken.models import Token
 
 from job.models import Job
 from tests import factories
@@ -110,15 +108,3 @@ def rich_job(db):
         "executions": executions, "recipes": recipes, "raw": raw, "products": products,
     }
     return job
-
-
-@pytest.fixture
-def operator(db) -> User:
-    user = User.objects.create_user("operator", password="operator-pass-123")
-    user.user_permissions.add(Permission.objects.get(codename="change_job"))
-    return user
-
-
-@pytest.fixture
-def operator_token(operator) -> str:
-    return Token.objects.create(user=operator).key

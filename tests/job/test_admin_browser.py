@@ -36,6 +36,16 @@ pytestmark = [
 ]
 
 
+# Recorded by the page itself: every Content-Security-Policy violation, as the browser
+# reports it (console messages are checked too).
+RECORD_CSP_VIOLATIONS = """
+window.cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+    window.cspViolations.push(event.violatedDirective + " " + event.blockedURI);
+});
+"""
+
+
 @pytest.fixture
 def page(live_server, monkeypatch):
     sync_api = pytest.importorskip(
@@ -49,7 +59,12 @@ def page(live_server, monkeypatch):
         try:
             context = browser.new_context(base_url=live_server.url)
             context.set_default_timeout(15_000)
-            yield context.new_page()
+            context.add_init_script(RECORD_CSP_VIOLATIONS)
+            new_page = context.new_page()
+            new_page.csp_console = []
+            new_page.on("console", lambda message: new_page.csp_console.append(message.text)
+                        if "Content Security Policy" in message.text else None)
+            yield new_page
         finally:
             browser.close()
             # ORM calls made while Playwright's loop was running used a connection of
@@ -67,7 +82,8 @@ def test_operator_logs_in_filters_by_status_opens_a_job_and_cancels_it(page):
     other_queued = factories.JobFactory(job_type=job_type, status=Job.Status.QUEUED)
     completed = factories.JobFactory(job_type=job_type, status=Job.Status.COMPLETED)
 
-    page.goto("/admin/login/?next=/admin/job/job/")
+    response = page.goto("/admin/login/?next=/admin/job/job/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
     page.fill("#id_username", "operator")
     page.fill("#id_password", "operator-pass-123")
     page.click("input[type=submit]")
@@ -109,3 +125,20 @@ def test_operator_logs_in_filters_by_status_opens_a_job_and_cancels_it(page):
     assert page.locator("button.cancel-job").count() == 0
     other_queued.refresh_from_db()
     assert other_queued.status == Job.Status.CANCELED
+    assert_no_csp_violations(page)
+
+
+def assert_no_csp_violations(page) -> None:
+    assert page.evaluate("window.cspViolations") == []
+    assert page.csp_console == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_swagger_ui_renders_the_schema_under_the_content_security_policy(page):
+    response = page.goto("/api/docs/")
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    # Swagger UI's scripts ran: they fetched the schema and drew its operations.
+    page.locator(".opblock-summary-path", has_text="/jobs/{id}/").first.wait_for()
+    assert page.inner_text("#swagger-ui").startswith("Scale Job Services")
+    assert page.locator(".opblock-summary-path", has_text="/jobs/{id}/").count() >= 1
+    assert_no_csp_violations(page)

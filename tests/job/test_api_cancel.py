@@ -167,7 +167,7 @@ def test_bad_token_is_401(api_client, failed_job):
 @pytest.mark.django_db
 def test_session_cancel_needs_the_csrf_token(operator, failed_job):
     client = APIClient(enforce_csrf_checks=True)
-    client.login(username="operator", password="operator-pass-123")
+    client.force_login(operator)
     response = _patch(client, failed_job.id, CANCEL)
     assert response.status_code == 403
     assert "CSRF" in response.content.decode()

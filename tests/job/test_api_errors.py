@@ -44,7 +44,8 @@ def _error(client, url, params=None, **extra):
                                    "(PT3H0M0S).\n"),
         ({"ended": "2015-01-01T00:00:00"}, "ended: '2015-01-01T00:00:00' has no timezone; add "
                                            "Z or an offset such as +00:00.\n"),
-        ({"started": "P"}, "started: 'P' is not a usable ISO-8601 duration (PT3H0M0S).\n"),
+        ({"started": "P"}, "started: 'P' is not a usable ISO-8601 duration: it needs at "
+                           "least one component (PT3H0M0S).\n"),
         ({"started": "P99999999Y"},
          "started: 'P99999999Y' is not a usable ISO-8601 duration (PT3H0M0S).\n"),
         ({"started": "-PT1H"}, "started: '-PT1H' is a negative duration.\n"),

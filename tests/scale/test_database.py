@@ -15,7 +15,7 @@ def test_database_url_selects_a_postgres_server(tmp_path):
     settings = database_settings(
         url="postgres://scale:secret@db.internal:6432/jobs", var_dir=tmp_path, test_name=None
     )
-    assert settings["ENGINE"] == "django.db.backends.postgresql"
+    assert settings["ENGINE"] == "scale.postgres"
     assert (settings["HOST"], settings["PORT"], settings["NAME"]) == ("db.internal", 6432, "jobs")
     assert (settings["USER"], settings["PASSWORD"]) == ("scale", "secret")
     assert settings["CONN_MAX_AGE"] == 600

@@ -8,6 +8,7 @@ from django.db.models import CharField, Count, F, Func, Max, Q, QuerySet, Subque
 from django.db.models.functions import Now
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
@@ -432,10 +433,17 @@ class JobCancelRequestSchema(OpenApiSerializerExtension):
     def map_serializer(self, auto_schema, direction) -> dict:
         schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
         allowed = [str(status) for status in JobCancelRequestSerializer.ALLOWED_STATUSES]
+        status = ResolvedComponent(
+            "JobCancelStatus",
+            ResolvedComponent.SCHEMA,
+            schema={"type": "string", "enum": allowed, "description": "The status a cancel "
+                    "gives a job: CANCELED, the only change allowed."},
+            object="JobCancelStatus",
+        )
+        auto_schema.registry.register_on_missing(status)
         schema["properties"]["status"] = {
-            "type": "string",
-            "enum": allowed,
-            "description": "The status to give the job: CANCELED, the only change allowed.",
+            "allOf": [status.ref],
+            "description": "The status to give the job.",
         }
         schema["additionalProperties"] = False
         return schema

@@ -65,7 +65,12 @@ ERROR_DESCRIPTIONS = {
     414: "The request line is longer than the server takes (8190 bytes with gunicorn.conf.py): "
     "too many or too long repeated query parameters. One line of text/plain, whatever the "
     "Accept header (the HTTP server answers it, not the service).",
+    413: "The request body is larger than the service takes (2.5 MB), or has too many fields.",
     415: "The request body is not application/json.",
+    429: "Too many failed authentications from this client address or user name (or, when "
+    "the operator limits them, too many anonymous requests): refused for a while; the "
+    "Retry-After header says how many seconds.",
+    503: "The database is unavailable; the Retry-After header says when to try again.",
 }
 
 DATETIME_OR_DURATION_DESCRIPTION = (
@@ -384,15 +389,16 @@ class ScaleAutoSchema(AutoSchema):
 
     def _error_codes(self) -> list[int]:
         # Every request may carry a bad token (401), an Accept header nothing satisfies
-        # (406), or a request line too long for the HTTP server (414).
-        codes = [401, 406, 414]
+        # (406), a request line too long for the HTTP server (414), come from a client
+        # locked out or throttled (429), or meet the database down (503).
+        codes = [401, 406, 414, 429, 503]
         if self.method in SAFE_METHODS:
             if self._is_list_view():
                 codes += [400, 404]  # a bad parameter; a page past the last one
             elif self._has_path_lookup():
                 codes.append(404)
         else:
-            codes += [400, 403, 415]
+            codes += [400, 403, 413, 415]
             if self._has_path_lookup():
                 codes.append(404)
         return sorted(codes)

@@ -251,6 +251,8 @@ REST_FRAMEWORK = {
     ),
     "DEFAULT_THROTTLE_RATES": {"anon": SCALE_ANON_READ_RATE or None},
     "DEFAULT_SCHEMA_CLASS": "scale.api.schema.ScaleAutoSchema",
+    # The browsable API describes each page with its operation's description in the schema.
+    "VIEW_DESCRIPTION_FUNCTION": "scale.api.schema.view_description",
 }
 
 # The OpenAPI schema at /api/schema/ and its documentation at /api/docs/ (Swagger UI), with

@@ -15,6 +15,7 @@ import isodate
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 MAX_REPEATS = 1000
 _SPACE_FOR_PLUS = re.compile(r"^(\S+T[0-9:.,]+) ([0-9]{2}(?::?[0-9]{2})?)$")
@@ -42,11 +43,35 @@ _DATE_PART = (
 _SECONDS = rf"{_N}(?:\.[0-9]{{1,6}})?S"
 _TIME_PART = rf"(?:{_N}H(?:{_N}M)?(?:{_SECONDS})?|{_N}M(?:{_SECONDS})?|{_SECONDS})"
 _DURATION = rf"P(?:{_DATE_PART}(?:T{_TIME_PART})?|T{_TIME_PART})"
-DATETIME_OR_DURATION_PATTERN = rf"^(?:{_DATETIME}|{_DURATION})$"
+# Empty is allowed: the field reads ?started= as no started at all.
+DATETIME_OR_DURATION_PATTERN = rf"^(?:{_DATETIME}|{_DURATION})?$"
 DATETIME_OR_DURATION_MAX_LENGTH = 100
 _DATETIME_OR_DURATION = re.compile(DATETIME_OR_DURATION_PATTERN)
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 _LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+class RepeatedTextInput(forms.TextInput):
+    """A repeatable parameter in an HTML form (the browsable API's filter form): a text box
+    per value given and a blank one to add a value; every value of the parameter is read.
+    The page leaves blank boxes out when it sends the form (static/scale/filter_form.js):
+    an empty value is a 400, as in any request."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.getlist(name) if hasattr(data, "getlist") else data.get(name)
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        values = value if isinstance(value, list | tuple) else [value]
+        given = [item for item in values if item not in (None, "")]
+        return mark_safe(  # each box is rendered, and escaped, by Django
+            "".join(super(RepeatedTextInput, self).render(name, item, attrs, renderer)
+                    for item in [*given, ""])
+        )
+
+
+class RepeatedSelect(forms.SelectMultiple):
+    """A repeatable parameter of known values in an HTML form: a multiple choice, whose
+    browser sends one parameter per value chosen."""
 
 
 class MultiValueField(forms.Field):
@@ -60,7 +85,7 @@ class MultiValueField(forms.Field):
     cleans to a list with duplicates removed, or ``[]`` when absent.
     """
 
-    widget = forms.MultipleHiddenInput
+    widget = RepeatedTextInput
 
     def __init__(self, *, child: forms.Field, **kwargs) -> None:
         kwargs.setdefault("required", False)
@@ -141,7 +166,9 @@ def choice_filter(field_name: str, *, choices, label: str) -> MultiValueFilter:
     child = forms.ChoiceField(
         choices=choices, error_messages={"invalid_choice": f"must be one of {names}."}
     )
-    return MultiValueFilter(field_name=field_name, child=child, label=label)
+    return MultiValueFilter(
+        field_name=field_name, child=child, label=label, widget=RepeatedSelect(choices=choices)
+    )
 
 
 class StrictBooleanField(forms.Field):
@@ -150,6 +177,7 @@ class StrictBooleanField(forms.Field):
 
     TRUE = ("true", "1")
     FALSE = ("false", "0")
+    widget = forms.Select(choices=[("", "---------"), ("true", "true"), ("false", "false")])
 
     def to_python(self, value) -> bool | None:
         if value in (None, ""):
@@ -289,6 +317,8 @@ class OrderField(MultiValueField):
     """
 
     def __init__(self, *, allowed: tuple[str, ...], **kwargs) -> None:
+        terms = [term for name in allowed for term in (name, f"-{name}")]
+        kwargs.setdefault("widget", RepeatedSelect(choices=[(term, term) for term in terms]))
         super().__init__(child=forms.CharField(max_length=100, strip=True), **kwargs)
         self.allowed = allowed
 

@@ -14,6 +14,7 @@ cannot see by itself is declared here, next to nothing else:
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from typing import Any
@@ -23,6 +24,8 @@ import uritemplate
 from django import forms
 from django.conf import settings
 from django.urls import get_script_prefix
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiFilterExtension,
@@ -454,3 +457,34 @@ def describe_enums(result: dict, generator, request, public: bool) -> dict:
         elif schema.get("type") == "null":
             schema["description"] = "No value."
     return result
+
+
+@functools.cache
+def _operation_descriptions() -> list[tuple[re.Pattern, dict[str, str]]]:
+    """Each path of the schema as a pattern, with its operations' descriptions by method."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    return [
+        (
+            re.compile("^" + re.sub(r"\\\{[^/]+\\\}", "[^/]+", re.escape(path)) + "$"),
+            {method: operation.get("description", "") for method, operation in item.items()},
+        )
+        for path, item in document["paths"].items()
+    ]
+
+
+def view_description(view, html: bool = False) -> str | SafeString:
+    """DRF's VIEW_DESCRIPTION_FUNCTION: the description of the browsable API's page is its
+    operation's description in the OpenAPI schema, in the API's words (a viewset's
+    docstring speaks of the code). The schema is made once per process."""
+    from rest_framework.views import get_view_description
+
+    request = getattr(view, "request", None)
+    if request is not None:
+        path = request.path_info.removeprefix("/v3")
+        for pattern, descriptions in _operation_descriptions():
+            if pattern.match(path):
+                text = descriptions.get("get") or next(iter(descriptions.values()), "")
+                return mark_safe(f"<p>{escape(text)}</p>") if html else text
+    return get_view_description(view, html)

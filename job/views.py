@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from job import selectors
+from job import api_examples, selectors
 from job.filters import (
     JobFilterSet,
     JobListFilterSet,
@@ -51,12 +56,19 @@ JOB_ID_PARAMETER = OpenApiParameter(
     list=extend_schema(
         summary="Job list",
         description="All jobs, by last_modified (then id) unless ordered otherwise.",
+        examples=[
+            OpenApiExample("A page of jobs", value=api_examples.JOB_ROW, response_only=True),
+        ],
     ),
     retrieve=extend_schema(
         summary="Job details",
         description="One job with its full nested objects, recipes, executions, inputs and "
         "outputs.",
         parameters=[JOB_ID_PARAMETER],
+        examples=[
+            OpenApiExample("A completed job", value=api_examples.JOB_DETAILS,
+                           response_only=True),
+        ],
     ),
     partial_update=extend_schema(
         operation_id="cancelJob",  # a PATCH whose only change is the cancel
@@ -66,6 +78,9 @@ JOB_ID_PARAMETER = OpenApiParameter(
         "a completed job cannot be canceled (409). Answers the job's details.",
         parameters=[JOB_ID_PARAMETER],
         request=JobCancelRequestSerializer,
+        examples=[
+            OpenApiExample("Cancel", value=api_examples.CANCEL_REQUEST, request_only=True),
+        ],
         responses={
             200: JobDetailsSerializer,
             **error_responses({409: "The job is COMPLETED: it cannot be canceled."}),

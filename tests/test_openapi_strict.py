@@ -94,6 +94,31 @@ def test_schema_is_openapi_3_1_and_valid(schema):
     assert "date-time" in FormatChecker.checkers  # formats really checked below
 
 
+def test_every_example_validates_against_its_schema(schema):
+    strict = StrictValidator(schema)
+    examples = 0
+    for path, method, operation in operations(schema):
+        bodies = [("requestBody", operation.get("requestBody", {}))]
+        bodies += [(f"responses/{code}", r) for code, r in operation["responses"].items()]
+        for where, body in bodies:
+            for media_type, content in body.get("content", {}).items():
+                for name, example in content.get("examples", {}).items():
+                    location = pointer("paths", path, method, *where.split("/"), "content",
+                                       media_type, "schema")
+                    validator = Draft202012Validator(
+                        {"$ref": f"{DOCUMENT}#{location}"}, registry=strict.registry,
+                        format_checker=strict.format_checker,
+                    )
+                    errors = [e.message for e in validator.iter_errors(example["value"])]
+                    assert not errors, (path, method, where, name, errors[:3])
+                    if media_type == "application/json":
+                        conform(schema, content["schema"], example["value"])
+                    examples += 1
+    assert examples > 100  # the contract's, and one JSON error per documented status
+    details = schema["paths"]["/jobs/{id}/"]["get"]["responses"]["200"]["content"]
+    assert details["application/json"]["examples"]["ACompletedJob"]["value"]["id"] == 15096
+
+
 def test_every_operation_is_named_by_the_rule(schema):
     names = {(path, method): op["operationId"] for path, method, op in operations(schema)}
     assert names == {

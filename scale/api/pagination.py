@@ -109,16 +109,25 @@ class StrictPageNumberPagination(PageNumberPagination):
             "the URLs of the next and previous pages, and this page's results.",
             "required": ["count", "next", "previous", "results"],
             "properties": {
+                # The examples (the contract's) frame an operation's example row in a page.
                 "count": {
                     "type": "integer",
                     "description": "The number of results that match the query parameters.",
+                    "example": 68,
                 },
-                "next": {**page_url, "description": "The URL of the next page, or null."},
-                "previous": {**page_url, "description": "The URL of the previous page, or null."},
+                "next": {
+                    **page_url, "description": "The URL of the next page, or null.", "example": None
+                },
+                "previous": {
+                    **page_url,
+                    "description": "The URL of the previous page, or null.",
+                    "example": None,
+                },
+                # drf-spectacular passes a placeholder, not a schema, to frame examples.
                 "results": {
                     **schema,
                     "description": "List of result JSON objects that match the query "
                     "parameters.",
-                },
+                } if isinstance(schema, dict) else schema,
             },
         }

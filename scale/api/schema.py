@@ -76,6 +76,19 @@ ERROR_DESCRIPTIONS = {
     503: "The database is unavailable; the Retry-After header says when to try again.",
 }
 
+# What a client asking for JSON gets, one example per status (list, then details, wording).
+ERROR_EXAMPLES = {
+    400: "page_size: must be a whole number from 1 to 1000, not 0.",
+    401: "Invalid token.",
+    403: "You do not have permission to perform this action.",
+    406: "Could not satisfy the request Accept header.",
+    413: "The request body is larger than 2621440 bytes.",
+    415: 'Unsupported media type "text/plain" in request.',
+    429: "Too many failed authentications from this address.",
+    503: "The database is unavailable; try again shortly.",
+}
+ERROR_EXAMPLE_404 = {"list": "page: 9 is past the last page (1).", "one": "42 was not found."}
+
 DATETIME_OR_DURATION_DESCRIPTION = (
     "ISO-8601 datetime with timezone, or ISO-8601 duration: a datetime such as "
     "2015-01-01T00:00:00Z or 2015-01-01T00:00:00.000+05:00, or a duration such as PT3H0M0S "
@@ -416,12 +429,19 @@ class ScaleAutoSchema(AutoSchema):
             descriptions[404] = "A page past the last one."
         else:
             descriptions[404] = "No object with this id."
+        examples = dict(ERROR_EXAMPLES)
+        examples[404] = ERROR_EXAMPLE_404[
+            "list" if self.method in SAFE_METHODS and self._is_list_view() else "one"
+        ]
         responses = {}
         for code in self._error_codes():
             content: dict[str, Any] = {}
             if code != 414:  # scale.gunicorn_errors: never JSON
                 # JSON first: a generator types the error by the first media type it knows.
-                content["application/json"] = {"schema": detail}
+                content["application/json"] = {
+                    "schema": detail,
+                    "examples": {"error": {"value": {"detail": examples[code]}}},
+                }
             content["text/plain"] = {"schema": {"type": "string"}}
             responses[str(code)] = {"description": descriptions[code], "content": content}
         return responses

@@ -20,6 +20,7 @@ from job.models import Job, JobCount, JobType
 from job.serializers import JobDetailsSerializer
 from scale.api.filters import PG_BIGINT_MAX
 from scale.api.rendering import RENDERED, json_text, rendered
+from scale.api.views import read_snapshot
 from storage.models import ScaleFile
 from storage.serializers import ProductFileSerializer, ScaleFileSerializer
 
@@ -43,12 +44,18 @@ def _files_as_shown() -> QuerySet[ScaleFile]:
 
 
 def job_details(*, job_id: int) -> dict[str, Any] | None:
-    """``/jobs/{id}/`` (None when there is no such job), in two queries: the job rendered
-    by PostgreSQL with everything but ``inputs``/``outputs``, then the files those show.
+    """``/jobs/{id}/`` (None when there is no such job), in two queries of one snapshot:
+    the job rendered by PostgreSQL with everything but ``inputs``/``outputs``, then the
+    files those show.
 
     Files are rendered by PostgreSQL too (as inputs show them and as outputs do) and
     embedded as they come.
     """
+    with read_snapshot():
+        return _job_details(job_id)
+
+
+def _job_details(job_id: int) -> dict[str, Any] | None:
     python_fields = frozenset(JobDetailsSerializer.PYTHON_FIELDS)
     row = (
         rendered(Job, JobDetailsSerializer, exclude=python_fields)

@@ -1,4 +1,7 @@
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission, User
@@ -11,8 +14,28 @@ def api_client() -> APIClient:
     return APIClient()
 
 
+def server_directory() -> Path:
+    """A new directory for an embedded server's data, removed by the caller.
+
+    Not under pytest's temporary directory: pytest keeps that one private to its user
+    (0700), and as root pgserver runs the server as an unprivileged user of its own,
+    which must reach the data directory.
+    """
+    root = Path(tempfile.mkdtemp(prefix="scale-test-pg-"))
+    if os.geteuid() == 0:
+        os.chmod(root, 0o755)
+    return root
+
+
+@pytest.fixture
+def pg_directory():
+    root = server_directory()
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
 @pytest.fixture(scope="module")
-def throwaway_service(tmp_path_factory):
+def throwaway_service():
     """An embedded PostgreSQL of its own (a fresh data directory), migrated, with 400 demo
     jobs and an operator's token: for the tests that kill or stop the database server.
 
@@ -21,10 +44,7 @@ def throwaway_service(tmp_path_factory):
     from scale.embedded_pg import ensure_server, stop_server
     from tests.served import clean_environment, database_url, manage
 
-    root = tmp_path_factory.mktemp("throwaway-pg")
-    if os.geteuid() == 0:
-        # pgserver runs the server as its own unprivileged user, which must reach the path.
-        os.chmod(root, 0o755)
+    root = server_directory()
     pgdata = root / "pgdata"
     socket_dir = ensure_server(pgdata=pgdata, database="scale")
     env = clean_environment(DATABASE_URL=database_url(socket_dir, "scale"), DJANGO_DEBUG="0")
@@ -40,6 +60,7 @@ def throwaway_service(tmp_path_factory):
         yield pgdata, env, token
     finally:
         stop_server(pgdata=pgdata)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Page-number pagination that refuses bad input instead of guessing.
+"""Page-number pagination that refuses bad input instead of guessing, and reads a page
+in one statement.
 
 DRF's own class silently clamps ``page_size`` and treats junk as the default; the
 contract wants 1..1000, so anything else is a 400 naming the parameter. A page past the
@@ -7,9 +8,12 @@ end is a 404; page 1 of an empty result is an empty page.
 
 from __future__ import annotations
 
-from django.core.paginator import InvalidPage, Paginator
+from django.core.paginator import EmptyPage, InvalidPage, Page, Paginator
+from django.db.models import BigIntegerField, Expression, QuerySet, Subquery
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
+
+from scale.api.rendering import RENDERED
 
 # Longer numbers are refused before int(): no page count comes near 10**18.
 MAX_DIGITS = 18
@@ -31,18 +35,64 @@ def parse_positive_int(params, name: str, *, default: int, maximum: int | None =
     return value
 
 
-class FilterSetPaginator(Paginator):
-    """Django's paginator over the ids of a validated FilterSet's rows, counted by
-    ``count()``. A subclass may know the count without counting rows: that is an
-    endpoint's count strategy (``job.pagination.JobCountPaginator``)."""
+class SubqueryCount(Subquery):
+    """The number of rows of a queryset, as a sub-select of another statement."""
 
-    def __init__(self, filterset, per_page: int) -> None:
+    template = "(SELECT count(*) FROM (%(subquery)s) AS counted)"
+    output_field = BigIntegerField()
+
+
+class SubquerySum(Subquery):
+    """The sum of the one column a queryset selects (``values("count")``), 0 for no rows."""
+
+    template = "(SELECT coalesce(sum(summed.value), 0) FROM (%(subquery)s) AS summed(value))"
+    output_field = BigIntegerField()
+
+
+class FilterSetPaginator(Paginator):
+    """Django's paginator over a validated FilterSet's rows, reading a page in one
+    statement, which is its own snapshot: the page's ids (read alone, off the ordering
+    index, so a deep page skips its offset there instead of rendering every skipped row),
+    the JSON of those rows (``rows``: a queryset of the same model with the JSON as
+    ``RENDERED``), in the FilterSet's order, and on each of them the count.
+
+    The count is a sub-select of that statement (``count_expression``). A subclass may
+    know it without counting rows: that is an endpoint's count strategy
+    (``job.pagination.JobCountPaginator``).
+    """
+
+    def __init__(self, filterset, rows: QuerySet, per_page: int) -> None:
         queryset = filterset.qs
         # An unordered queryset would let pages overlap or skip rows between requests.
         if not queryset.ordered:
             raise AssertionError(f"{filterset!r} pages an unordered queryset")
         super().__init__(queryset.values_list("pk", flat=True), per_page)
         self.filterset = filterset
+        self.rows = rows
+        # The page's rows are sorted as the FilterSet's query sorts them (its explicit
+        # order: the endpoint's default, or the ``order`` parameter's).
+        self.ordering = queryset.query.order_by
+
+    def count_expression(self) -> Expression:
+        """The number of the FilterSet's rows, as a sub-select of the page's statement."""
+        return SubqueryCount(self.filterset.qs.order_by().values("pk"))
+
+    def page(self, number: int) -> Page:
+        bottom = (number - 1) * self.per_page
+        ids = self.object_list[bottom : bottom + self.per_page]
+        found = list(
+            self.rows.filter(pk__in=ids)
+            .order_by(*self.ordering)
+            .values_list(RENDERED, self.count_expression())
+        )
+        if found:
+            self.count = found[0][1]
+        elif number > 1:
+            # Past the last page (the message's page count is read apart).
+            raise EmptyPage(self.error_messages["no_results"])
+        else:
+            self.count = 0
+        return Page([text for text, _ in found], number, self)
 
 
 class StrictPageNumberPagination(PageNumberPagination):
@@ -60,17 +110,18 @@ class StrictPageNumberPagination(PageNumberPagination):
         )
 
     def paginate_filterset(
-        self, filterset, request, *, django_paginator_class: type[FilterSetPaginator]
-    ) -> list:
-        """The ids of the requested page of the FilterSet's rows, in their order.
-
-        The ids are read alone, off the ordering index (an index-only scan), so a deep
-        page skips its offset there instead of joining every skipped row; the caller
-        renders the rows of those ids only.
-        """
+        self,
+        filterset,
+        rows: QuerySet,
+        request,
+        *,
+        django_paginator_class: type[FilterSetPaginator],
+    ) -> list[str]:
+        """The JSON texts of the requested page of the FilterSet's rows, in their order
+        (``FilterSetPaginator``)."""
         page_size = self.get_page_size(request)
         page_number = parse_positive_int(request.query_params, self.page_query_param, default=1)
-        paginator = django_paginator_class(filterset, page_size)
+        paginator = django_paginator_class(filterset, rows, page_size)
         try:
             self.page = paginator.page(page_number)
         except InvalidPage as exc:

@@ -4,7 +4,7 @@ A response shape is declared once, as a ``ScaleSerializer``. Plain DRF renders i
 model instances (the reference, and what the tests compare with); ``json_row`` turns the
 same declaration into an SQL expression, so that a page's rows arrive from PostgreSQL as
 JSON text, ready to be embedded in the response without being parsed again
-(``json_page``).
+(``page_rows``).
 
 How each field becomes SQL:
 
@@ -149,28 +149,29 @@ def rendered(
     )
 
 
-def json_page(
+def page_rows(
     queryset: QuerySet,
     serializer_class: type[serializers.Serializer],
-    ids: list,
     *,
     per_request: bool = False,
-) -> orjson.Fragment:
-    """The JSON array of the rows with these ids, in the order of ``ids``, in one query.
-    Rows deleted since their ids were read are left out.
+) -> QuerySet:
+    """The rows a page of ``queryset`` is read from, each with its JSON as ``RENDERED``
+    (the paginator picks and sorts the page's rows: ``FilterSetPaginator``).
 
-    The rows come from the model's ``rendered`` queryset, built once per process. With
+    They come from the model's ``rendered`` queryset, built once per process. With
     ``per_request`` they come from ``queryset`` itself, rendered for this request alone:
-    for a queryset with annotations of its own (aggregates the shape shows), or a
-    serializer class made for this request (holding the request's values).
+    for a queryset with annotations of its own (aggregates the shape shows, or what it
+    is sorted by), or a serializer class made for this request (holding the request's
+    values).
     """
     if per_request:
-        source = queryset.order_by().annotate(**{RENDERED: json_text(serializer_class)})
-    else:
-        source = rendered(queryset.model, serializer_class)
-    rows = source.filter(pk__in=ids)
-    texts = dict(rows.values_list("pk", RENDERED))
-    return orjson.Fragment("[" + ",".join(texts[pk] for pk in ids if pk in texts) + "]")
+        return queryset.order_by().annotate(**{RENDERED: json_text(serializer_class)})
+    return rendered(queryset.model, serializer_class)
+
+
+def json_array(texts: Iterable[str]) -> orjson.Fragment:
+    """JSON texts as one JSON array, embedded in a response without being parsed."""
+    return orjson.Fragment("[" + ",".join(texts) + "]")
 
 
 def _object(serializer: serializers.Serializer, *, ref: Ref, exclude: Collection[str] = ()):

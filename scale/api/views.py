@@ -9,10 +9,13 @@ A list endpoint is a few declarations on ``ReadOnlyViewSet``::
         django_paginator_class = FilterSetPaginator  # the count strategy
 
 and the pipeline does the rest, the same for every endpoint: the FilterSet validates the
-query (a 400 names the bad parameter), the paginator counts and slices the ordered ids
-(read off the ordering index), and the rows of those ids are rendered by PostgreSQL from
-the serializer (``scale.api.rendering``) and embedded in the page as they come. Every
-answer is read in one snapshot (``read_snapshot``).
+query (a 400 names the bad parameter), and the paginator reads the page in one statement
+(``scale.api.pagination.FilterSetPaginator``): the page's ids off the ordering index,
+the JSON of those rows, rendered by PostgreSQL from the serializer
+(``scale.api.rendering``), and the count. The JSON is embedded in the page as it comes.
+
+Every answer is read from one snapshot: a single statement is one, and a read of several
+statements (a job's details, then its files) runs them in ``read_snapshot()``.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from rest_framework.response import Response
 
 from scale.api.filters import PG_BIGINT_MAX
 from scale.api.pagination import FilterSetPaginator
-from scale.api.rendering import RENDERED, json_page, rendered
+from scale.api.rendering import RENDERED, json_array, page_rows, rendered
 
 
 @contextmanager
@@ -70,22 +73,19 @@ class ReadOnlyViewSet(MethodNotAllowedFirstMixin, viewsets.GenericViewSet):
     lookup_value_regex = "[^/]+"
 
     def list(self, request: Request, *args, **kwargs) -> Response:
-        with read_snapshot():
-            filterset = self.get_filterset()
-            ids = self.paginator.paginate_filterset(
-                filterset, request, django_paginator_class=self.django_paginator_class
-            )
-            rows = json_page(
-                self.get_queryset(),
-                self.get_row_serializer(filterset),
-                ids,
-                per_request=self.renders_per_request(),
-            )
-            return self.paginator.get_paginated_response(rows)
+        filterset = self.get_filterset()
+        rows = page_rows(
+            self.get_queryset(),
+            self.get_row_serializer(filterset),
+            per_request=self.renders_per_request(),
+        )
+        texts = self.paginator.paginate_filterset(
+            filterset, rows, request, django_paginator_class=self.django_paginator_class
+        )
+        return self.paginator.get_paginated_response(json_array(texts))
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        with read_snapshot():
-            return Response(self.get_object_json())
+        return Response(self.get_object_json())
 
     def get_row_serializer(self, filterset):
         """The serializer of this request's rows: the declared one, or one a view makes

@@ -11,11 +11,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SNAPSHOT = ["BEGIN", "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"]
-# The snapshot (BEGIN, SET TRANSACTION ... COMMIT); the count (from job_count here: no
-# filter); the page's ids (index-only); then the JSON of those rows, each with its
-# nested objects and what the row adds (input files, the newest execution), built by
-# PostgreSQL in that one statement.
-LIST_QUERIES = {"/jobs/": 6, "/jobs/updates/": 6, "/jobs/executions/": 6}
+LIST_URLS = ["/jobs/", "/jobs/updates/", "/jobs/executions/"]
 
 
 def _job_with_parts(executions: int, files: int, recipes: int):
@@ -40,15 +36,19 @@ def _queries(client, url) -> list[str]:
     return [q["sql"] for q in captured.captured_queries]
 
 
-@pytest.mark.parametrize("url", list(LIST_QUERIES))
-def test_list_query_count_does_not_grow_with_rows(api_client, url):
+@pytest.mark.parametrize("url", LIST_URLS)
+def test_a_list_is_one_statement_whatever_its_rows(api_client, url):
+    # The page's ids (index-only), the JSON of those rows, each with its nested objects
+    # and what the row adds (input files, the newest execution), and the count (from
+    # job_count here: no filter), all built by PostgreSQL in one statement, which is
+    # its own snapshot: no transaction around it.
     _job_with_parts(executions=1, files=1, recipes=0)
     one_row = _queries(api_client, url)
     for _ in range(25):
         _job_with_parts(executions=3, files=2, recipes=1)
     many_rows = _queries(api_client, url)
-    assert len(one_row) == len(many_rows) == LIST_QUERIES[url]
-    assert one_row[:2] == SNAPSHOT and one_row[-1] == "COMMIT"
+    assert len(one_row) == len(many_rows) == 1
+    assert '"job_count"' in many_rows[0]
 
 
 def test_details_query_count_does_not_grow_with_parts(api_client):
@@ -63,7 +63,7 @@ def test_details_query_count_does_not_grow_with_parts(api_client):
         assert queries[:2] == SNAPSHOT and queries[-1] == "COMMIT"
 
 
-@pytest.mark.parametrize("url", ["/jobs/", "/jobs/updates/", "/jobs/executions/", "details"])
+@pytest.mark.parametrize("url", [*LIST_URLS, "details"])
 def test_execution_logs_are_never_loaded(api_client, url):
     job = _job_with_parts(executions=2, files=1, recipes=1)
     path = f"/jobs/{job.id}/" if url == "details" else url

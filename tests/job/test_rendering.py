@@ -40,12 +40,19 @@ from recipe.endpoint_serializers import (
     RecipeTypeListSerializer,
 )
 from recipe.models import Recipe, RecipeType
-from scale.api.rendering import json_page
+from scale.api.rendering import RENDERED, json_array, page_rows
 from storage.models import ScaleFile
 from storage.serializers import ProductFileSerializer, ScaleFileSerializer
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+
+def json_page(queryset, serializer_class, ids):
+    """The rows of these ids as the list pipeline renders them, in the order of ``ids``."""
+    rows = page_rows(queryset, serializer_class).filter(pk__in=ids)
+    texts = dict(rows.values_list("pk", RENDERED))
+    return json_array(texts[pk] for pk in ids)
 
 
 def typed(value):

@@ -118,18 +118,13 @@ def test_embedded_server_is_shared_by_concurrent_processes():
     assert outputs.pop().endswith(" scale")
 
 
-def test_embedded_server_starts_in_an_empty_directory_and_stops(tmp_path):
+def test_embedded_server_starts_in_an_empty_directory_and_stops(pg_directory):
     """A fresh data directory gets initialised, started, given its database, and stopped."""
-    import os
-
     import psycopg2
 
     from scale.embedded_pg import ensure_server, stop_server
 
-    pgdata = tmp_path / "pgdata"
-    if os.geteuid() == 0:
-        # pgserver runs the server as its own unprivileged user, which must reach the path.
-        os.chmod(tmp_path, 0o755)
+    pgdata = pg_directory / "pgdata"
     socket_dir = ensure_server(pgdata=pgdata, database="fresh")
     try:
         conn = psycopg2.connect(host=socket_dir, user="postgres", dbname="fresh")

@@ -2,14 +2,19 @@
 
 The schema is generated from the code that serves the requests, so it cannot drift from
 it: query parameters come from the FilterSet classes and the pagination class, nested
-objects from the serializers, error bodies from ``scale.api.errors``. What drf-spectacular
+objects from the serializers, error bodies from ``scale.api.errors``. It is OpenAPI 3.1
+(settings), written for client generators and strict validators. What drf-spectacular
 cannot see by itself is declared here, next to nothing else:
 
+- the operation names, by one rule (``ScaleAutoSchema.get_operation_id``);
 - the shared django-filter pieces (``MultiValueFilter``, ``OrderFilter``,
-  ``DateTimeOrDurationFilter``): repeatable, typed, with their enums and bounds;
-- ``IdObjectField`` (``{"id": n}`` or null);
-- the error responses every operation can give, as ``text/plain`` and ``{"detail": ...}``;
-- reads that need no credentials while ``SCALE_READS_REQUIRE_LOGIN`` is off.
+  ``DateTimeOrDurationFilter``): repeatable, typed, with the named enums of the bodies,
+  ``<Model>Order`` enums and the pattern of ``started``/``ended``;
+- ``IdObjectField`` (``{"id": n}`` or null, the ``IdObject`` component) and the token;
+- property descriptions from ``scale.api.descriptions`` where a field has no help_text;
+- the error responses every operation can give, as ``{"detail": ...}`` and ``text/plain``;
+- reads that need no credentials while ``SCALE_READS_REQUIRE_LOGIN`` is off;
+- the ``servers`` entry, and the browsable API's page descriptions (``view_description``).
 """
 
 from __future__ import annotations

@@ -344,11 +344,21 @@ EXECUTION_JOINS = """JOIN job j ON j.id = x.job_id JOIN job_type jt ON jt.id = j
 
 
 def job_execution_list(*, where: str = "TRUE", limit: int = 100, offset: int = 0,
-                       params: tuple = (), next_url: str | None = None,
+                       params: tuple = (), counted_where: str | None = None,
+                       next_url: str | None = None,
                        previous_url: str | None = None) -> tuple[str, tuple]:
-    """``/job-executions/``: ``where`` filters ``job_exe x``; by last_modified, id."""
+    """``/job-executions/``: ``where`` filters ``job_exe x``; by last_modified, id.
+
+    ``counted_where``: the count sums ``job_exe_count c`` rows matching it (with the same
+    ``params``), as the API does when it filters by nothing but that table's keys.
+    """
+    count = (
+        f"SELECT coalesce(sum(c.count), 0) FROM job_exe_count c WHERE {counted_where}"
+        if counted_where
+        else f"SELECT count(*) FROM job_exe x WHERE {where}"
+    )
     return page(
-        count=f"SELECT count(*) FROM job_exe x WHERE {where}",
+        count=count,
         ids=f"SELECT x.id FROM job_exe x WHERE {where} ORDER BY x.last_modified, x.id "
             f"LIMIT {limit} OFFSET {offset}",
         row=f"""json_build_object({EXE_SCALARS}, 'job', {EXECUTION_JOB},

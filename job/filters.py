@@ -78,14 +78,15 @@ class JobFilterSet(TimeWindowFilterSet):
         label="Fields to order by, - for descending (repeatable); id breaks ties.",
     )
 
-    # The filters that job_count can answer: its columns, or columns of the rows they name.
-    COUNTED_FILTERS = (
-        "status",
-        "job_type_id",
-        "job_type_name",
-        "job_type_category",
-        "error_category",
-    )
+    # The filters that job_count can answer (``JobCountPaginator``), and the field of
+    # job_count each filters: its columns, or columns of the rows they name.
+    COUNTED_FILTERS = {
+        "status": "status",
+        "job_type_id": "job_type",
+        "job_type_name": "job_type__name",
+        "job_type_category": "job_type__category",
+        "error_category": "error__category",
+    }
 
     class Meta:
         model = Job

@@ -10,7 +10,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from job.models import Job, JobCount, JobInputFile
-from job_exe.models import JobExecution
+from job_exe.models import JobExecution, JobExecutionCount
 from recipe.models import RecipeJob
 from scale.exceptions import Conflict, NotFound
 from storage.models import ScaleFile
@@ -230,16 +230,16 @@ def job_purge_batch(
 
 
 @dataclass(frozen=True)
-class JobCountRebuild:
-    """What ``job_count_rebuild`` found and wrote."""
+class CounterRebuild:
+    """What a rebuild of a counter table (``job_count``, ``job_exe_count``) found and wrote."""
 
-    counters: int  # (status, job type, error) combinations that have jobs
-    jobs: int
+    counters: int  # key combinations that have rows
+    rows: int  # the jobs or executions counted
     corrected: int  # counters that were wrong, missing or left over before
 
 
 @transaction.atomic
-def job_count_rebuild() -> JobCountRebuild:
+def job_count_rebuild() -> CounterRebuild:
     """Count ``job_count`` again from the job table.
 
     Its triggers keep it exact whoever writes jobs, unless they were bypassed (``ALTER
@@ -247,23 +247,48 @@ def job_count_rebuild() -> JobCountRebuild:
     mode first: writers of jobs wait until the counters are rewritten, and the count sees
     every job that was written before.
     """
-    grouped = "SELECT status, job_type_id, error_id, count(*) AS n FROM job GROUP BY 1, 2, 3"
+    return _rebuild_counter(
+        JobCount,
+        locked="job",
+        keys=("status", "job_type_id", "error_id"),
+        grouped="SELECT status, job_type_id, error_id, count(*) FROM job GROUP BY 1, 2, 3",
+    )
+
+
+@transaction.atomic
+def job_exe_count_rebuild() -> CounterRebuild:
+    """Count ``job_exe_count`` again from the executions (and their jobs' types), as
+    ``job_count_rebuild`` does for jobs; writers of executions wait while it runs."""
+    return _rebuild_counter(
+        JobExecutionCount,
+        locked="job_exe",
+        keys=("status", "job_type_id", "node_id"),
+        grouped="""SELECT e.status, j.job_type_id, e.node_id, count(*)
+            FROM job_exe e JOIN job j ON j.id = e.job_id GROUP BY 1, 2, 3""",
+    )
+
+
+def _rebuild_counter(counter, *, locked: str, keys: tuple[str, ...], grouped: str):
+    """Replace the counter table's rows with ``grouped`` (its ``keys``, then the count),
+    after counting the rows that were wrong; only the last key may be null."""
+    table = counter._meta.db_table
+    columns = ", ".join(keys)
+    *keys_not_null, nullable = keys
+    same_key = " AND ".join(
+        [*(f"counted.{key} = actual.{key}" for key in keys_not_null),
+         f"counted.{nullable} IS NOT DISTINCT FROM actual.{nullable}"]
+    )
     with connection.cursor() as cursor:
-        cursor.execute("LOCK TABLE job IN SHARE MODE")
+        cursor.execute(f"LOCK TABLE {locked} IN SHARE MODE")
         cursor.execute(
-            f"""SELECT count(*) FROM ({grouped}) actual
-            FULL JOIN (SELECT * FROM job_count WHERE count <> 0) counted
-              ON counted.status = actual.status
-             AND counted.job_type_id = actual.job_type_id
-             AND counted.error_id IS NOT DISTINCT FROM actual.error_id
+            f"""SELECT count(*) FROM ({grouped}) AS actual({columns}, n)
+            FULL JOIN (SELECT * FROM {table} WHERE count <> 0) counted ON {same_key}
             WHERE counted.count IS DISTINCT FROM actual.n"""
         )
         corrected = cursor.fetchone()[0]
-        cursor.execute("DELETE FROM job_count")
-        cursor.execute(
-            f"INSERT INTO job_count (status, job_type_id, error_id, count) {grouped}"
-        )
-    totals = JobCount.objects.aggregate(counters=models.Count("id"), jobs=models.Sum("count"))
-    return JobCountRebuild(
-        counters=totals["counters"], jobs=totals["jobs"] or 0, corrected=corrected
+        cursor.execute(f"DELETE FROM {table}")
+        cursor.execute(f"INSERT INTO {table} ({columns}, count) {grouped}")
+    totals = counter.objects.aggregate(counters=models.Count("id"), rows=models.Sum("count"))
+    return CounterRebuild(
+        counters=totals["counters"], rows=totals["rows"] or 0, corrected=corrected
     )

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from job.models import Job
-from job_exe.models import JobExecution, Node
+from job_exe.models import JobExecution, JobExecutionCount, Node
 from scale.admin_kit import (
     LargeTableAdmin,
     ProtectedCountDeleteMixin,
@@ -163,3 +163,15 @@ class JobExecutionAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[JobExecution]:
         return super().get_queryset(request).defer("stdout", "stderr")
+
+
+@admin.register(JobExecutionCount)
+class JobExecutionCountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The exact execution counts ``/job-executions/`` uses: kept by PostgreSQL triggers,
+    never edited."""
+
+    list_display = ("status", "job_type", "node", "count")
+    list_filter = ("status",)
+    list_select_related = ("job_type", "node")
+    fields = list_display
+    readonly_fields = fields

@@ -55,6 +55,16 @@ class JobExecutionFilterSet(TimeWindowFilterSet):
         label="Fields to order by, - for descending (repeatable); id breaks ties.",
     )
 
+    # The filters that job_exe_count can answer (``JobExecutionCountPaginator``), and the
+    # field of job_exe_count each filters.
+    COUNTED_FILTERS = {
+        "status": "status",
+        "job_type_id": "job_type",
+        "job_type_name": "job_type__name",
+        "job_type_category": "job_type__category",
+        "node_id": "node",
+    }
+
     class Meta:
         model = JobExecution
         fields: list[str] = []

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from job_exe.filters import JobExecutionFilterSet, NodeFilterSet, NodeStatusFilterSet
 from job_exe.models import JobExecution, Node
+from job_exe.pagination import JobExecutionCountPaginator
 from job_exe.selectors import ExecutionNotFound, execution_logs
 from job_exe.serializers import (
     JobExecutionDetailsSerializer,
@@ -58,6 +59,7 @@ class JobExecutionViewSet(ReadOnlyViewSet):
     queryset = JobExecution.objects.order_by("last_modified", "id")
     filterset_class = JobExecutionFilterSet
     serializer_class = JobExecutionListSerializer
+    django_paginator_class = JobExecutionCountPaginator
 
     def get_serializer_class(self):
         if self.action == "retrieve":

@@ -9,7 +9,9 @@ end is a 404; page 1 of an empty result is an empty page.
 from __future__ import annotations
 
 from django.core.paginator import EmptyPage, InvalidPage, Page, Paginator
-from django.db.models import BigIntegerField, Expression, QuerySet, Subquery
+from django.db import models
+from django.db.models import BigIntegerField, Expression, QuerySet, Subquery, Sum
+from django.utils.functional import cached_property
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
@@ -93,6 +95,47 @@ class FilterSetPaginator(Paginator):
         else:
             self.count = 0
         return Page([text for text, _ in found], number, self)
+
+
+class CounterPaginator(FilterSetPaginator):
+    """A count summed from the few matching rows of a counter table when the query
+    filters by nothing but what its keys answer, else counted from the rows themselves.
+
+    ``counter`` is a model of one row per key with its ``count``, kept exact by triggers
+    in each writer's transaction (``job.models.JobCount``). The FilterSet's
+    ``COUNTED_FILTERS`` map the filters the counter answers to the counter's fields
+    (``{"job_type_id": "job_type"}``); ``order`` changes no count.
+    """
+
+    counter: type[models.Model]
+
+    def count_expression(self) -> Expression:
+        rows = self.counter_rows()
+        if rows is None:
+            return super().count_expression()
+        return SubquerySum(rows.values("count"))
+
+    @cached_property
+    def count(self) -> int:
+        rows = self.counter_rows()
+        if rows is None:
+            return super().count
+        return rows.aggregate(total=Sum("count"))["total"] or 0
+
+    def counter_rows(self) -> QuerySet | None:
+        """The counter rows whose sum is the count, or None when the FilterSet filters
+        by more than the counter's keys."""
+        filterset = self.filterset
+        data = filterset.form.cleaned_data
+        counted = filterset.COUNTED_FILTERS
+        if any(data.get(name) for name in filterset.filters if name not in (*counted, "order")):
+            return None
+        rows = self.counter._default_manager.order_by()
+        for name, path in counted.items():
+            if value := data.get(name):
+                lookup = filterset.filters[name].lookup_expr
+                rows = rows.filter(**{f"{path}__{lookup}": value})
+        return rows
 
 
 class StrictPageNumberPagination(PageNumberPagination):

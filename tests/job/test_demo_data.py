@@ -231,6 +231,23 @@ def test_files_are_sources_in_raw_or_products_in_products(demo):
     assert ScaleFile.objects.exclude(data_type="").exists()
 
 
+def test_the_counters_of_the_lists_hold_the_demo_rows(demo):
+    """The loader's COPY (triggers fire under replica) keeps job_count and job_exe_count
+    equal to the rows: what the lists sum is what they would count."""
+    with connection.cursor() as cursor:
+        for counted, actual in (
+            ("SELECT status, job_type_id, error_id, count FROM job_count WHERE count <> 0",
+             "SELECT status, job_type_id, error_id, count(*) FROM job GROUP BY 1, 2, 3"),
+            ("SELECT status, job_type_id, node_id, count FROM job_exe_count WHERE count <> 0",
+             "SELECT e.status, j.job_type_id, e.node_id, count(*) FROM job_exe e "
+             "JOIN job j ON j.id = e.job_id GROUP BY 1, 2, 3"),
+        ):
+            cursor.execute(counted)
+            counters = set(cursor.fetchall())
+            cursor.execute(actual)
+            assert counters == set(cursor.fetchall()) and counters
+
+
 def test_executions_follow_their_job(demo):
     last_exe_status = {
         Job.Status.COMPLETED: "COMPLETED",

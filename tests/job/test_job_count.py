@@ -199,8 +199,14 @@ def test_recount_jobs_repairs_counters_that_bypassed_triggers_missed(jobs):
     out = io.StringIO()
     call_command("recount_jobs", stdout=out)
 
-    assert out.getvalue() == "job_count rebuilt: 7 jobs in 6 counters; 1 was wrong.\n"
+    assert out.getvalue() == (
+        "job_count rebuilt: 7 jobs in 6 counters; 1 was wrong.\n"
+        "job_exe_count rebuilt: 0 executions in 0 counters; 0 were wrong.\n"
+    )
     assert _counted() == _actual()
     out = io.StringIO()
     call_command("recount_jobs", stdout=out)
-    assert out.getvalue() == "job_count rebuilt: 7 jobs in 6 counters; 0 were wrong.\n"
+    assert out.getvalue() == (
+        "job_count rebuilt: 7 jobs in 6 counters; 0 were wrong.\n"
+        "job_exe_count rebuilt: 0 executions in 0 counters; 0 were wrong.\n"
+    )

@@ -1,24 +1,29 @@
-"""``manage.py recount_jobs`` — rebuild ``job_count`` (the lists' exact counts) from the
-job table, after its triggers were bypassed."""
+"""``manage.py recount_jobs`` — rebuild ``job_count`` and ``job_exe_count`` (the lists'
+exact counts) from the job and execution tables, after their triggers were bypassed."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from job.services import job_count_rebuild
+from job.services import job_count_rebuild, job_exe_count_rebuild
 
 
 class Command(BaseCommand):
     help = (
-        "Count job_count again from the job table: the number of jobs per status, job type "
-        "and error that the API's lists sum. Triggers keep it exact; run this only after "
-        "they were disabled while jobs were written. Writers of jobs wait while it runs."
+        "Count job_count and job_exe_count again from the job and execution tables: the "
+        "number of jobs per status, job type and error, and of executions per status, job "
+        "type and node, that the API's lists sum. Triggers keep them exact; run this only "
+        "after they were disabled while rows were written. Writers wait while it runs."
     )
 
     def handle(self, *args: object, **options) -> None:
-        result = job_count_rebuild()
-        wrong = "1 was" if result.corrected == 1 else f"{result.corrected:,} were"
-        self.stdout.write(
-            f"job_count rebuilt: {result.jobs:,} jobs in {result.counters:,} counters; "
-            f"{wrong} wrong."
-        )
+        for name, rebuild, rows in (
+            ("job_count", job_count_rebuild, "jobs"),
+            ("job_exe_count", job_exe_count_rebuild, "executions"),
+        ):
+            result = rebuild()
+            wrong = "1 was" if result.corrected == 1 else f"{result.corrected:,} were"
+            self.stdout.write(
+                f"{name} rebuilt: {result.rows:,} {rows} in {result.counters:,} counters; "
+                f"{wrong} wrong."
+            )

@@ -15,6 +15,7 @@ from django.utils.functional import cached_property
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
+from scale.api.filters import PG_BIGINT_MAX
 from scale.api.rendering import RENDERED
 
 # Longer numbers are refused before int(): no page count comes near 10**18.
@@ -81,6 +82,9 @@ class FilterSetPaginator(Paginator):
 
     def page(self, number: int) -> Page:
         bottom = (number - 1) * self.per_page
+        if bottom + self.per_page > PG_BIGINT_MAX:
+            # An OFFSET beyond PostgreSQL's bigint (a DataError): past any last page.
+            raise EmptyPage(self.error_messages["no_results"])
         ids = self.object_list[bottom : bottom + self.per_page]
         found = list(
             self.rows.filter(pk__in=ids)

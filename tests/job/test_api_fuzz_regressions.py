@@ -136,3 +136,13 @@ def test_cancel_with_a_lone_surrogate_field_name_is_400_not_500(
     )
     assert (response.status_code, response["Content-Type"]) == (400, content_type)
     assert response.content == body
+
+
+@pytest.mark.parametrize("url", ["/jobs/", "/errors/", "/job-types/system-failures/",
+                                 "/job-executions/"])
+def test_a_page_whose_offset_passes_bigint_is_404(api_client, url):
+    # (page - 1) * page_size beyond PostgreSQL's bigint made a DataError: a 500.
+    factories.JobFactory()
+    response = api_client.get(url, {"page": "999999999999999999", "page_size": "376"})
+    assert (response.status_code, response["Content-Type"]) == (404, TEXT)
+    assert response.content.decode().startswith("page: 999999999999999999 is past the last page")

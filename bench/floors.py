@@ -385,3 +385,98 @@ def job_execution_details(*, job_exe_id: int) -> tuple[str, tuple]:
     FROM job_exe x {EXECUTION_JOINS} WHERE x.id = %s
     """
     return sql, (job_exe_id,)
+
+
+def workspace_list(*, limit: int = 100, offset: int = 0, next_url: str | None = None,
+                   previous_url: str | None = None) -> tuple[str, tuple]:
+    """``/workspaces/``: by last_modified, id."""
+    row = f"""json_build_object('id', w.id, 'name', w.name, 'title', w.title,
+     'description', w.description, 'base_url', w.base_url, 'is_active', w.is_active,
+     'used_size', w.used_size, 'total_size', w.total_size, 'created', {ts('w.created')},
+     'archived', {ts('w.archived')}, 'last_modified', {ts('w.last_modified')})"""
+    return page(
+        count="SELECT count(*) FROM workspace",
+        ids=f"SELECT id FROM workspace ORDER BY last_modified, id LIMIT {limit} OFFSET {offset}",
+        row=row, rows_from="JOIN workspace w ON w.id = page.id",
+        limit=limit, offset=offset, params=(), next_url=next_url, previous_url=previous_url,
+    )
+
+
+def job_load(*, started, ended, limit: int = 100, offset: int = 0,
+             next_url: str | None = None, previous_url: str | None = None) -> tuple[str, tuple]:
+    """``/load/`` for a window that ends before now: at each whole hour, the sums of
+    ``job_load_change`` before it (one sum before the window, a running sum within)."""
+    sql = f"""
+    WITH bounds AS (
+        SELECT CASE WHEN date_trunc('hour', s, 'UTC') < s
+                    THEN date_trunc('hour', s, 'UTC') + interval '1 hour'
+                    ELSE date_trunc('hour', s, 'UTC') END AS first, e AS last
+        FROM (SELECT %s::timestamptz AS s, %s::timestamptz AS e) given),
+    before AS (
+        SELECT coalesce(sum(c.pending), 0) AS p, coalesce(sum(c.queued), 0) AS q,
+               coalesce(sum(c.running), 0) AS r
+        FROM job_load_change c, bounds WHERE c.hour < bounds.first - interval '1 hour'),
+    within AS (
+        SELECT c.hour, sum(c.pending) AS p, sum(c.queued) AS q, sum(c.running) AS r
+        FROM job_load_change c, bounds
+        WHERE c.hour >= bounds.first - interval '1 hour' AND c.hour < bounds.last
+        GROUP BY c.hour),
+    points AS (
+        SELECT h.t, b.p + sum(coalesce(w.p, 0)) OVER (ORDER BY h.t) AS p,
+               b.q + sum(coalesce(w.q, 0)) OVER (ORDER BY h.t) AS q,
+               b.r + sum(coalesce(w.r, 0)) OVER (ORDER BY h.t) AS r
+        FROM bounds, generate_series(bounds.first, bounds.last, interval '1 hour') AS h(t)
+        CROSS JOIN before b LEFT JOIN within w ON w.hour = h.t - interval '1 hour'),
+    shown AS (SELECT * FROM points ORDER BY t LIMIT {limit} OFFSET {offset})
+    SELECT json_build_object(
+        'count', (SELECT count(*) FROM points),
+        'next', CASE WHEN (SELECT count(*) FROM points) > {offset + limit} THEN %s::text END,
+        'previous', %s::text,
+        'results', coalesce((SELECT json_agg(json_build_object('time', {ts('t')},
+            'pending_count', p, 'queued_count', q, 'running_count', r) ORDER BY t)
+            FROM shown), '[]'))::text
+    """
+    return sql, (started, ended, next_url, previous_url)
+
+
+# The Failure Rates page's columns, as the API names them, and their rows of job_day_count.
+FAILURE_RATE_COLUMNS = (
+    ("error_system_count", "System Error Count", "Number of failed jobs due to a system error.",
+     "errors", "er.category = 'SYSTEM'"),
+    ("error_algorithm_count", "Algorithm Error Count",
+     "Number of failed jobs due to an algorithm error.", "errors", "er.category = 'ALGORITHM'"),
+    ("error_data_count", "Data Error Count", "Number of failed jobs due to a data error.",
+     "errors", "er.category = 'DATA'"),
+    ("total_count", "Total Count", "Number of completed, failed, and canceled jobs.",
+     "overview", "TRUE"),
+)
+
+
+def metrics_plot_data(*, first_day, last_day) -> tuple[str, tuple]:
+    """``/metrics/job-types/plot-data/`` as the Failure Rates page asks for it (every job
+    type as choice_id, the four columns of ``FAILURE_RATE_COLUMNS``): per column, the sums
+    of ``job_day_count`` by day and job type."""
+    sums = ", ".join(
+        f"coalesce(sum(d.count) FILTER (WHERE {where}), 0) AS {name}"
+        for name, _, _, _, where in FAILURE_RATE_COLUMNS
+    )
+    plots = []
+    for name, title, description, group, _ in FAILURE_RATE_COLUMNS:
+        plots.append(f"""json_build_object('column', json_build_object('name', '{name}',
+            'title', '{title}', 'description', '{description}', 'units', 'count',
+            'group', '{group}', 'aggregate', 'sum'),
+            'min_x', (SELECT min(occurred) FROM days), 'max_x', (SELECT max(occurred) FROM days),
+            'min_y', (SELECT min({name}) FROM days), 'max_y', (SELECT max({name}) FROM days),
+            'values', coalesce((SELECT json_agg(json_build_object('id', job_type_id,
+                'date', occurred, 'value', {name}) ORDER BY occurred, job_type_id) FROM days),
+                '[]'))""")
+    sql = f"""
+    WITH days AS (
+        SELECT d.occurred, d.job_type_id, {sums}
+        FROM job_day_count d LEFT JOIN error er ON er.id = d.error_id
+        WHERE d.count > 0 AND d.occurred >= %s AND d.occurred <= %s
+        GROUP BY d.occurred, d.job_type_id)
+    SELECT json_build_object('count', {len(plots)}, 'next', NULL, 'previous', NULL,
+        'results', json_build_array({", ".join(plots)}))::text
+    """
+    return sql, (first_day, last_day)

@@ -309,9 +309,17 @@ def sample_values(conn, meta: dict) -> dict:
         cursor.execute("""SELECT id FROM job_exe WHERE node_id IS NOT NULL
                           AND error_id IS NOT NULL ORDER BY id LIMIT 1""")
         job_exe_id = cursor.fetchone()[0]
-    return {"newest": newest, "jobs": jobs, "job_type_id": job_type_id,
-            "job_type_name": job_type_name, "category": category, "details_id": details_id,
+        cursor.execute("SELECT id FROM job_type ORDER BY name, version, id")
+        job_type_ids = [row[0] for row in cursor.fetchall()]
+    return {"job_type_ids": job_type_ids, "newest": newest, "jobs": jobs,
+            "job_type_id": job_type_id, "job_type_name": job_type_name, "category": category,
+            "details_id": details_id,
             "job_exe_id": job_exe_id}
+
+
+# The names the Scale 3.0.0 UI's Failure Rates page sends (see job.metrics).
+UI_FAILURE_RATE_COLUMNS = ("system_error_count", "algorithm_error_count", "data_error_count",
+                           "total_count")
 
 
 def iso(moment: datetime) -> str:
@@ -341,6 +349,8 @@ def reads(values: dict, base: str) -> list[Read]:
     default = "j.last_modified, j.id"
     # Page 5000 of 100 rows on a million jobs; the last page on a smaller database.
     deep_page = min(5000, (values["jobs"] - 1) // 100 + 1)
+    week = (newest - timedelta(days=7), newest)
+    month = (newest - timedelta(days=30), newest)
 
     def jobs(name, params, where="TRUE", order=default, limit=100, offset=0, extras="plain",
              path="/jobs/", args=()):
@@ -406,6 +416,18 @@ def reads(values: dict, base: str) -> list[Read]:
                 counted_where="TRUE"),
         Read("/job-executions/{id}/ (node, error)", f"/job-executions/{values['job_exe_id']}/",
              floors.job_execution_details(job_exe_id=values["job_exe_id"])),
+        listing("/workspaces/ default", "/workspaces/", floors.workspace_list, {}),
+        # The Overview's chart: a week of hours, ending at the data's "now" (not the
+        # wall clock, which would move the answer between the API and its floor).
+        listing("/load/ a week", "/load/", floors.job_load,
+                {"started": iso(week[0]), "ended": iso(week[1]), "page_size": 1000},
+                limit=1000, started=week[0], ended=week[1]),
+        Read("/metrics/job-types/plot-data/ Failure Rates (30 days, every job type)",
+             "/metrics/job-types/plot-data/?" + urlencode(
+                 [("choice_id", pk) for pk in values["job_type_ids"]]
+                 + [("column", name) for name in UI_FAILURE_RATE_COLUMNS]
+                 + [("started", iso(month[0])), ("ended", iso(month[1]))]),
+             floors.metrics_plot_data(first_day=month[0].date(), last_day=month[1].date())),
     ]
 
 

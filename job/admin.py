@@ -15,7 +15,15 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpR
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from job.models import Job, JobCount, JobInputFile, JobType, JobTypeRevision
+from job.models import (
+    Job,
+    JobCount,
+    JobDayCount,
+    JobInputFile,
+    JobLoadChange,
+    JobType,
+    JobTypeRevision,
+)
 from job.services import CANCELABLE_STATUSES, job_cancel_many
 from job_exe.models import JobExecution
 from recipe.models import RecipeJob
@@ -336,6 +344,32 @@ class JobCountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("status", "job_type", "error", "count")
     list_filter = ("status",)
     list_select_related = ("job_type", "error")
+    fields = list_display
+    readonly_fields = fields
+
+
+@admin.register(JobDayCount)
+class JobDayCountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The jobs that ended each day, which the job type metrics plot: kept by PostgreSQL
+    triggers, never edited."""
+
+    list_display = ("occurred", "status", "job_type", "error", "count")
+    list_filter = ("status",)
+    list_select_related = ("job_type", "error")
+    date_hierarchy = "occurred"
+    ordering = ("-occurred", "job_type", "status")
+    fields = list_display
+    readonly_fields = fields
+
+
+@admin.register(JobLoadChange)
+class JobLoadChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The hourly changes of the job load that /load/ sums: kept by PostgreSQL triggers,
+    never edited."""
+
+    list_display = ("hour", "job_type", "pending", "queued", "running")
+    list_select_related = ("job_type",)
+    ordering = ("-hour", "job_type")
     fields = list_display
     readonly_fields = fields
 

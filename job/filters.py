@@ -1,14 +1,19 @@
 """The query parameters of the job lists, each declared under its API name."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import django_filters
+from django import forms
 from django.db.models import DateTimeField, ExpressionWrapper, F, QuerySet, Value
+from django.utils import timezone
 
 from error.models import Error
-from job.models import Job, JobType
+from job import metrics
+from job.models import Job, JobDayCount, JobLoadChange, JobType
 from scale.api.filters import (
     DateTimeOrDurationFilter,
+    IdField,
+    MultiValueFilter,
     OrderFilter,
     TimeWindowFilterSet,
     choice_filter,
@@ -180,4 +185,117 @@ class NoParametersFilterSet(django_filters.FilterSet):
     """An aggregate list that takes no parameter but the page."""
 
     class Meta:
+        fields: list[str] = []
+
+
+def _read_by_the_view(queryset: QuerySet, name: str, value) -> QuerySet:
+    """A parameter that selects no rows itself: the view reads its cleaned value."""
+    return queryset
+
+
+LOAD_MAX_WINDOW = timedelta(days=31)
+
+
+class JobLoadFilterSet(TimeWindowFilterSet):
+    """``/load/``: the hours of the window (at most 31 days; the last 7 days by default),
+    counting the jobs of the job types selected."""
+
+    started = DateTimeOrDurationFilter(
+        method=_read_by_the_view,
+        label="Start of the window (default: midnight UTC 7 days ago): an ISO-8601 datetime "
+        "with a timezone, or a duration meaning now minus it (PT3H).",
+    )
+    ended = DateTimeOrDurationFilter(
+        method=_read_by_the_view,
+        label="End of the window (default: now), in the same forms as started; at most 31 "
+        "days after started.",
+    )
+    job_type_id = id_filter("job_type", label="Count only jobs of this job type id (repeatable).")
+    job_type_name = text_filter(
+        "job_type__name", label="Count only jobs of a job type with this name (repeatable)."
+    )
+    job_type_category = text_filter(
+        "job_type__category", label="Count only jobs of a job type in this category (repeatable)."
+    )
+    job_type_priority = MultiValueFilter(
+        field_name="job_type__priority",
+        child=IdField(),
+        label="Count only jobs of a job type with this priority (repeatable).",
+    )
+
+    class Meta:
+        model = JobLoadChange
+        fields: list[str] = []
+
+    def window(self) -> tuple[datetime, datetime]:
+        """The window's bounds, defaults applied (``is_valid`` first)."""
+        data = self.form.cleaned_data
+        now = timezone.now()
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        return data.get("started") or midnight - timedelta(days=7), data.get("ended") or now
+
+    def is_valid(self) -> bool:
+        if not super().is_valid():
+            return False
+        started, ended = self.window()
+        if started > ended:
+            self.form.add_error("started", "must not be after ended (default: now).")
+            return False
+        if ended - started > LOAD_MAX_WINDOW:
+            self.form.add_error("started", "the window may span at most 31 days.")
+            return False
+        return True
+
+
+def _on_or_after_the_day(queryset: QuerySet, name: str, value: datetime) -> QuerySet:
+    return queryset.filter(occurred__gte=value.date())
+
+
+def _on_or_before_the_day(queryset: QuerySet, name: str, value: datetime) -> QuerySet:
+    return queryset.filter(occurred__lte=value.date())
+
+
+class JobTypeMetricsFilterSet(TimeWindowFilterSet):
+    """``/metrics/job-types/plot-data/``: the days (UTC) of the window, the job types
+    (``choice_id``) and the columns plotted."""
+
+    started = DateTimeOrDurationFilter(
+        method=_on_or_after_the_day,
+        label="Only the days from this one (its UTC date): an ISO-8601 datetime with a "
+        "timezone, or a duration meaning now minus it (P30D).",
+    )
+    ended = DateTimeOrDurationFilter(
+        method=_on_or_before_the_day,
+        label="Only the days up to this one (its UTC date), in the same forms as started.",
+    )
+    choice_id = id_filter(
+        "job_type",
+        label="Only these job types (repeatable); with two or more, each value names its "
+        "job type (id), otherwise the values of a day are summed.",
+    )
+    column = MultiValueFilter(
+        method=_read_by_the_view,
+        child=forms.ChoiceField(
+            choices=[(name, name) for name in metrics.JOB_TYPES.column_names()],
+            error_messages={
+                "invalid_choice": "must be one of "
+                + ", ".join(metrics.JOB_TYPES.column_names()) + "."
+            },
+        ),
+        label="The columns to plot, in this order (repeatable); default: every column.",
+    )
+    group = MultiValueFilter(
+        method=_read_by_the_view,
+        child=forms.ChoiceField(
+            choices=[(group.name, group.name) for group in metrics.JOB_TYPES.groups],
+            error_messages={
+                "invalid_choice": "must be one of "
+                + ", ".join(group.name for group in metrics.JOB_TYPES.groups) + "."
+            },
+        ),
+        label="Also plot every column of this group (repeatable).",
+    )
+
+    class Meta:
+        model = JobDayCount
         fields: list[str] = []

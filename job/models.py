@@ -245,3 +245,76 @@ class JobInputFile(models.Model):
 
     def __str__(self) -> str:
         return f"job {self.job_id} input {self.job_input}: file {self.input_file_id}"
+
+
+class JobDayCount(models.Model):
+    """How many jobs ended on one day (UTC) with one (status, job type, error): the daily
+    job type metrics (``/metrics/job-types/plot-data/``), exact, kept by PostgreSQL itself.
+
+    Statement-level triggers on ``job`` (migration 0009) count every job that has ended
+    as COMPLETED, FAILED or CANCELED under the day of its ``ended``, in the writer's own
+    transaction, as ``job_count``'s do; a job that is re-run leaves its old day.
+    """
+
+    occurred = models.DateField()
+    status = models.CharField(max_length=50, choices=Job.Status.choices)
+    job_type = models.ForeignKey(
+        JobType, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+        related_name="+",
+    )
+    error = models.ForeignKey(
+        "error.Error", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+        blank=True, null=True, related_name="+",
+    )
+    count = models.BigIntegerField()
+
+    class Meta:
+        db_table = "job_day_count"
+        ordering = ["occurred", "job_type_id", "status", "error_id", "id"]
+        constraints = [
+            # The triggers' ON CONFLICT target (a NULL error is one key); its leading
+            # occurred column serves the plot data's window.
+            models.UniqueConstraint(
+                F("occurred"), F("job_type"), F("status"), Coalesce(F("error"), Value(0)),
+                name="job_day_count_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.status} jobs of type {self.job_type_id} on {self.occurred}"
+
+
+class JobLoadChange(models.Model):
+    """The net change, within one hour (UTC), of how many jobs of one job type were
+    PENDING, QUEUED and RUNNING: ``/load/`` sums them into the counts at each hour.
+
+    A job's own timestamps say when it was in each state: PENDING from ``created`` until
+    it was queued (or started, or ended), QUEUED from ``queued`` until it started (or
+    ended), RUNNING from ``started`` until it ended; a state it has left without the next
+    timestamp ends at its ``last_status_change``, and the state it is in now has not ended.
+    Statement-level triggers on ``job`` (migration 0009) add each written job's +1 and -1
+    at the hours those intervals start and end, and take back the old row's, in the
+    writer's own transaction: the sum of every change before an hour is the number of
+    jobs in each state at that hour, as the jobs themselves tell it.
+    """
+
+    hour = models.DateTimeField()
+    job_type = models.ForeignKey(
+        JobType, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+        related_name="+",
+    )
+    pending = models.BigIntegerField(default=0)
+    queued = models.BigIntegerField(default=0)
+    running = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "job_load_change"
+        ordering = ["hour", "job_type_id", "id"]
+        constraints = [
+            # The triggers' ON CONFLICT target; by hour first for the window's reads.
+            models.UniqueConstraint(fields=["hour", "job_type"], name="job_load_change_key")
+        ]
+
+    def __str__(self) -> str:
+        changes = f"{self.pending}/{self.queued}/{self.running}"
+        return f"job type {self.job_type_id} at {self.hour}: {changes} pending/queued/running"

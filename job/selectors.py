@@ -8,21 +8,26 @@ Nothing here reads execution stdout/stderr.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
 import orjson
-from django.db.models import Count, F, Min, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, Min, OuterRef, QuerySet, Subquery, Sum
+from django.utils import timezone
 
 from error.models import Error
+from job import metrics
 from job.interfaces import job_inputs, job_outputs, referenced_file_ids
-from job.models import Job, JobCount, JobType
-from job.serializers import JobDetailsSerializer
+from job.models import Job, JobCount, JobDayCount, JobLoadChange, JobType
+from job.serializers import JobDetailsSerializer, JobTypeBriefSerializer
 from scale.api.filters import PG_BIGINT_MAX
 from scale.api.rendering import RENDERED, json_text, rendered
 from scale.api.views import read_snapshot
 from storage.models import ScaleFile
 from storage.serializers import ProductFileSerializer, ScaleFileSerializer
+
+HOUR = timedelta(hours=1)
 
 
 def jobs() -> QuerySet[Job]:
@@ -126,3 +131,89 @@ def queue_status() -> QuerySet[JobType]:
                   highest_priority=Min("jobs__priority"))
         .order_by("highest_priority", "longest_queued", "id")
     )
+
+
+def job_load(
+    changes: QuerySet[JobLoadChange], *, started: datetime, ended: datetime
+) -> list[dict[str, Any]]:
+    """``/load/``: at every whole hour (UTC) of [started, ended] up to now, how many jobs
+    (of the job types ``changes`` is filtered to) were PENDING, QUEUED and RUNNING.
+
+    The counts at an hour are the sums of every change before it (``JobLoadChange``): one
+    sum over the hours before the window, then the window's hours one by one.
+    """
+    first = started.replace(minute=0, second=0, microsecond=0)
+    if first < started:
+        first += HOUR
+    last = min(ended, timezone.now())
+    if first > last:
+        return []
+    sums = {"pending": Sum("pending"), "queued": Sum("queued"), "running": Sum("running")}
+    before = changes.filter(hour__lt=first - HOUR).aggregate(**sums)
+    counts = {state: before[state] or 0 for state in sums}
+    within = dict(
+        (row.pop("hour"), row)
+        for row in changes.filter(hour__gte=first - HOUR, hour__lt=last)
+        .values("hour").annotate(**sums).order_by("hour")
+    )
+    points = []
+    moment = first
+    while moment <= last:
+        for state, change in within.get(moment - HOUR, {}).items():
+            counts[state] += change
+        points.append({
+            "time": moment,
+            "pending_count": counts["pending"],
+            "queued_count": counts["queued"],
+            "running_count": counts["running"],
+        })
+        moment += HOUR
+    return points
+
+
+def metrics_plot_data(
+    day_counts: QuerySet[JobDayCount],
+    *,
+    columns: list[metrics.MetricsColumn],
+    per_job_type: bool,
+) -> list[dict[str, Any]]:
+    """``/metrics/job-types/plot-data/``: for each column, its values by day (oldest
+    first) and, with ``per_job_type``, by job type; else summed over the job types.
+
+    One query: every column is a filtered sum over the same rows of a day (and job type).
+    """
+    keys = ["occurred", "job_type_id"] if per_job_type else ["occurred"]
+    rows = list(
+        # A counter that went back to 0 (a job re-run) is no day with ended jobs.
+        day_counts.filter(count__gt=0).values(*keys)
+        .annotate(**{c.name: Sum("count", filter=c.counts, default=0) for c in columns})
+        .order_by(*keys)
+    )
+    plots = []
+    for column in columns:
+        values = []
+        for row in rows:
+            value = {"id": row["job_type_id"]} if per_job_type else {}
+            values.append({**value, "date": row["occurred"], "value": row[column.name]})
+        dates = [value["date"] for value in values]
+        numbers = [value["value"] for value in values]
+        plots.append({
+            "column": column,
+            "min_x": min(dates, default=None),
+            "max_x": max(dates, default=None),
+            "min_y": min(numbers, default=None),
+            "max_y": max(numbers, default=None),
+            "values": values,
+        })
+    return plots
+
+
+def metrics_choices() -> orjson.Fragment:
+    """The job types that ``/metrics/job-types/`` offers as choices, by name and version,
+    rendered by PostgreSQL."""
+    texts = (
+        rendered(JobType, JobTypeBriefSerializer)
+        .order_by("name", "version", "id")
+        .values_list(RENDERED, flat=True)
+    )
+    return orjson.Fragment("[" + ",".join(texts) + "]")

@@ -558,3 +558,88 @@ class QueueStatusSerializer(ScaleSerializer):
     class Meta:
         model = JobType
         fields = ("job_type", "count", "longest_queued", "highest_priority")
+
+
+class JobLoadSerializer(RowsSerializer):
+    """A row of ``/load/``: how many jobs were in each state at a whole hour (UTC)."""
+
+    time = UtcMillisecondDateTimeField(help_text="The hour the counts are of.")
+    pending_count = serializers.IntegerField(help_text="The jobs PENDING at that time.")
+    queued_count = serializers.IntegerField(help_text="The jobs QUEUED at that time.")
+    running_count = serializers.IntegerField(help_text="The jobs RUNNING at that time.")
+
+
+class MetricsFilterSerializer(serializers.Serializer):
+    """A filter parameter of a metrics type."""
+
+    param = serializers.CharField()
+    type = serializers.CharField()
+
+
+class MetricsGroupSerializer(serializers.Serializer):
+    """A group of related columns of a metrics type."""
+
+    name = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+
+
+class MetricsColumnSerializer(serializers.Serializer):
+    """A column of a metrics type: its units, group and aggregate."""
+
+    name = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    units = serializers.CharField()
+    group = serializers.CharField()
+    aggregate = serializers.CharField()
+
+
+class MetricsTypeSerializer(serializers.Serializer):
+    """A row of ``/metrics/``: a type of metrics, its filters, groups and columns."""
+
+    name = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    filters = MetricsFilterSerializer(many=True)
+    groups = MetricsGroupSerializer(many=True)
+    columns = MetricsColumnSerializer(many=True)
+
+
+class MetricsTypeDetailsSerializer(MetricsTypeSerializer):
+    """``/metrics/{name}/``: the type with the job types its values may be chosen by."""
+
+    choices = JobTypeBriefSerializer(many=True)
+
+
+class MetricsPlotValueSerializer(serializers.Serializer):
+    """One plot value: a statistic for one date (and choice)."""
+
+    # Present only when two or more choices were asked for (metrics.rst).
+    id = serializers.IntegerField(
+        required=False, help_text="The job type; only with two or more choice_id."
+    )
+    date = serializers.DateField()
+    value = serializers.IntegerField()
+
+
+class MetricsPlotSerializer(serializers.Serializer):
+    """A row of ``/metrics/{name}/plot-data/``: one column's values, oldest first."""
+
+    column = MetricsColumnSerializer()
+    min_x = serializers.DateField(allow_null=True)
+    max_x = serializers.DateField(allow_null=True)
+    min_y = serializers.IntegerField(allow_null=True)
+    max_y = serializers.IntegerField(allow_null=True)
+    values = MetricsPlotValueSerializer(many=True)
+
+
+class MetricsPlotValueSchema(OpenApiSerializerExtension):
+    """A plot value's ``id`` is there only with two or more ``choice_id``: not required."""
+
+    target_class = MetricsPlotValueSerializer
+
+    def map_serializer(self, auto_schema, direction) -> dict:
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        schema["required"] = [name for name in schema["required"] if name != "id"]
+        return schema

@@ -14,20 +14,23 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from job import api_examples, selectors
+from job import api_examples, metrics, selectors
 from job.filters import (
     JobFilterSet,
     JobListFilterSet,
+    JobLoadFilterSet,
     JobTypeFilterSet,
+    JobTypeMetricsFilterSet,
     JobTypeStatusFilterSet,
     JobUpdateFilterSet,
     NoParametersFilterSet,
 )
-from job.models import JobType
+from job.models import JobDayCount, JobLoadChange, JobType
 from job.pagination import JobCountPaginator
 from job.serializers import (
     JobCancelRequestSerializer,
     JobDetailsSerializer,
+    JobLoadSerializer,
     JobSerializer,
     JobTypeDetailsSerializer,
     JobTypeFailureSerializer,
@@ -36,12 +39,16 @@ from job.serializers import (
     JobTypeStatusSerializer,
     JobUpdateSerializer,
     JobWithLatestExecutionSerializer,
+    MetricsColumnSerializer,
+    MetricsPlotSerializer,
+    MetricsTypeDetailsSerializer,
+    MetricsTypeSerializer,
     QueueStatusSerializer,
 )
 from job.services import job_cancel
 from scale.api.parsers import JSONParser
 from scale.api.schema import error_responses
-from scale.api.views import ReadOnlyViewSet
+from scale.api.views import ReadOnlyViewSet, read_snapshot
 
 # The path accepts any segment (anything but a job id is a 404); the schema says what works.
 JOB_ID_PARAMETER = OpenApiParameter(
@@ -252,3 +259,119 @@ class QueueStatusViewSet(ReadOnlyViewSet):
 
     def renders_per_request(self) -> bool:
         return True  # the counts are annotations of the queryset
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Job load",
+        description="At every whole hour (UTC) of the window, up to now, how many jobs were "
+        "PENDING, QUEUED and RUNNING, as the jobs' own timestamps tell it; oldest first. The "
+        "window defaults to midnight UTC 7 days ago until now and may span at most 31 days.",
+    ),
+)
+class JobLoadViewSet(ReadOnlyViewSet):
+    """``/load/``: the job load over time, from ``job_load_change``."""
+
+    queryset = JobLoadChange.objects.order_by("hour", "job_type_id", "id")
+    filterset_class = JobLoadFilterSet
+    serializer_class = JobLoadSerializer
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        with read_snapshot():
+            filterset = self.get_filterset()
+            started, ended = filterset.window()
+            points = selectors.job_load(filterset.qs, started=started, ended=ended)
+            page = self.paginator.paginate_rows(points, request)
+            return self.paginator.get_paginated_response(JobLoadSerializer(page, many=True).data)
+
+
+METRICS_NAME_PARAMETER = OpenApiParameter(
+    "name", str, OpenApiParameter.PATH,
+    description="The name of the metrics type (job-types).",
+)
+
+
+def metrics_type_or_404(name: str) -> metrics.MetricsType:
+    try:
+        return metrics.METRICS_TYPES[name]
+    except KeyError:
+        known = ", ".join(metrics.METRICS_TYPES)
+        raise Http404(f"metrics type {name!r} was not found: use {known}.") from None
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Metrics list",
+        description="The types of metrics, with their filters, groups and columns.",
+    ),
+    retrieve=extend_schema(
+        summary="Metric details",
+        description="A type of metrics with the choices (job types) its values are by.",
+        parameters=[METRICS_NAME_PARAMETER],
+    ),
+)
+class MetricsViewSet(ReadOnlyViewSet):
+    """``/metrics/`` and ``/metrics/{name}/`` (metrics.rst): the types are declared in
+    ``job.metrics``, not stored."""
+
+    filterset_class = NoParametersFilterSet
+    serializer_class = MetricsTypeSerializer
+    lookup_field = "name"
+
+    def get_queryset(self):
+        return JobType.objects.none()  # no model: the types are declared
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return MetricsTypeDetailsSerializer
+        return MetricsTypeSerializer
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        self.get_filterset()
+        page = self.paginator.paginate_rows(list(metrics.METRICS_TYPES.values()), request)
+        return self.paginator.get_paginated_response(MetricsTypeSerializer(page, many=True).data)
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        metrics_type = metrics_type_or_404(self.kwargs["name"])
+        with read_snapshot():
+            choices = selectors.metrics_choices()
+        details = dict(MetricsTypeSerializer(metrics_type).data)
+        details["choices"] = choices
+        return Response(details)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Metric plot data",
+        description="For each column (those named by column, in their order, then those of "
+        "each group; by default every column), its values by day (UTC) of the jobs that "
+        "ended then, oldest first: by job type (id) with two or more choice_id, otherwise "
+        "summed over the job types chosen (all by default). A day without such jobs has no "
+        "value. column also takes the names the Scale 3.0.0 web UI sends: "
+        "system_error_count, data_error_count, algorithm_error_count.",
+        parameters=[METRICS_NAME_PARAMETER],
+    ),
+)
+class MetricsPlotDataViewSet(ReadOnlyViewSet):
+    """``/metrics/{name}/plot-data/``: the columns' values, from ``job_day_count``."""
+
+    queryset = JobDayCount.objects.order_by("occurred", "job_type_id", "id")
+    filterset_class = JobTypeMetricsFilterSet
+    serializer_class = MetricsPlotSerializer
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        metrics_type = metrics_type_or_404(self.kwargs["name"])
+        with read_snapshot():
+            filterset = self.get_filterset()
+            data = filterset.form.cleaned_data
+            columns = metrics_type.selected_columns(data["column"], data["group"])
+            plots = selectors.metrics_plot_data(
+                filterset.qs, columns=columns, per_job_type=len(data["choice_id"]) > 1
+            )
+            page = self.paginator.paginate_rows(plots, request)
+        # The selector's rows are the shape already, keys in order, dates as dates (the
+        # renderer writes them as DRF does); only the column objects go through their
+        # serializer: DRF on every value would cost more than the query (the test compares
+        # with MetricsPlotSerializer).
+        rows = [{**plot, "column": MetricsColumnSerializer(plot["column"]).data} for plot in page]
+        return self.paginator.get_paginated_response(rows)

@@ -14,6 +14,14 @@ class Node(models.Model):
     # Paused automatically because of a high error rate, not by an operator.
     is_paused_errors = models.BooleanField(default=False, db_default=False)
     is_active = models.BooleanField(default=True)
+    # Whether the node's agent is connected, as whoever manages the nodes last reported it
+    # (Scale asked its Mesos master; none runs here): false until reported.
+    is_online = models.BooleanField(default=False, db_default=False)
+    # The node's hardware as it was last reported (Scale read it from Mesos): CPUs, and
+    # memory and disk in MiB; null when not reported. /status/ sums it over the online nodes.
+    cpus_total = models.FloatField(blank=True, null=True)
+    mem_total = models.FloatField(blank=True, null=True)
+    disk_total = models.FloatField(blank=True, null=True)
     archived = models.DateTimeField(blank=True, null=True)
     created = models.DateTimeField(auto_now_add=True)
     # When Mesos last offered the node's resources: null here, where no Mesos runs.

@@ -220,37 +220,20 @@ def the_node(node) -> QuerySet[Node]:
     return Node.objects.filter(pk=node)
 
 
-@extend_schema_field(
-    serializers.BooleanField(
-        allow_null=True,
-        help_text="Always null: Scale asked the Mesos master whether the node's agent was "
-        "online; no Mesos master runs here, so it is not known.",
-    )
-)
-class NotKnownOnlineField(serializers.Field):
-    """``is_online``: Scale asked the Mesos master which agents it knew. No Mesos master
-    runs here, so whether a node is online is not known: always null."""
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(source="*", read_only=True, **kwargs)
-
-    def to_representation(self, node: Node) -> None:
-        return None
-
-    def json_sql(self, ref: Ref):
-        return Value(None, output_field=BooleanField())
-
-
 class NodeStatusSerializer(ScaleSerializer):
-    """An active node with its recent executions counted by status and those running on it;
-    whether it is online is not known here (null).
+    """An active node with whether its agent is online (as last reported: no Mesos master
+    runs here to ask), its recent executions counted by status, and those running on it.
 
     ``job_exe_counts`` depends on the request's window: ``node_status_serializer`` binds
     it; this class, with the window's default, is the shape the schema shows.
     """
 
     node = NodeListSerializer(read_only=True, rows=the_node)
-    is_online = NotKnownOnlineField()
+    is_online = serializers.BooleanField(
+        read_only=True,
+        help_text="Whether the node's agent is connected, as whoever manages the nodes last "
+        "reported it (false until reported).",
+    )
     job_exe_counts = ExecutionStatusCountSerializer(many=True, read_only=True)
     job_exes_running = RunningExecutionSerializer(
         many=True, read_only=True, rows=running_executions

@@ -98,7 +98,7 @@ class JobExecutionViewSet(ReadOnlyViewSet):
         summary="Nodes status",
         description="Each active node, by hostname (then id), with counts of its recent job "
         "executions by status (and error category for FAILED ones) and the executions "
-        "running on it. is_online is null: no Mesos master runs here to say.",
+        "running on it. is_online is the node's as last reported (no Mesos master runs here).",
         responses=NodeStatusSerializer(many=True),
     ),
 )

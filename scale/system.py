@@ -3,14 +3,15 @@
 Scale answered ``/status/`` from its Mesos master and its scheduler. This service has
 neither: it keeps jobs and executions in PostgreSQL and runs no Mesos framework. So the
 master and scheduler say so (not online, no host), and the figures that can be known are
-computed from the database in one snapshot: the queue depth (QUEUED jobs) and the
-resources scheduled for the executions running now. A cluster's total and used resources
-were Mesos's to report; they are null here.
+computed from the database in one snapshot: the queue depth (QUEUED jobs), the resources
+scheduled for the executions running now, and the total hardware of the online nodes, as
+each node last reported it (null when none has). Real-time usage was Mesos's to report: it
+is null here.
 """
 
 from __future__ import annotations
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -18,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from job.models import Job, JobCount
-from job_exe.models import JobExecution
+from job_exe.models import JobExecution, Node
 from scale import __version__
 from scale.api.views import MethodNotAllowedFirstMixin, read_snapshot
 
@@ -56,7 +57,9 @@ class ClusterResourcesSerializer(serializers.Serializer):
     null."""
 
     total = ResourceFiguresSerializer(
-        allow_null=True, help_text="Always null: the nodes' capacity was Mesos's to report."
+        allow_null=True,
+        help_text="The hardware of the active, online nodes, as each last reported it; null "
+        "when none has reported it.",
     )
     scheduled = ResourceFiguresSerializer(
         help_text="The resources scheduled for the executions running now (disk: their "
@@ -90,11 +93,21 @@ def system_status() -> dict:
         mem=Sum("mem_scheduled", default=0.0),
         disk=Sum("disk_total_scheduled", default=0.0),
     )
+    reported = Node.objects.filter(is_active=True, is_online=True, cpus_total__isnull=False)
+    total = reported.aggregate(
+        nodes=Count("id"), cpus=Sum("cpus_total"), mem=Sum("mem_total", default=0.0),
+        disk=Sum("disk_total", default=0.0),
+    )
     return {
         "master": {"is_online": False, "hostname": None, "port": None},
         "scheduler": {"is_online": False, "is_paused": None, "hostname": None},
         "queue_depth": queued["total"] or 0,
-        "resources": {"total": None, "scheduled": scheduled, "used": None},
+        "resources": {
+            "total": {key: total[key] for key in ("cpus", "mem", "disk")} if total["nodes"]
+            else None,
+            "scheduled": scheduled,
+            "used": None,
+        },
     }
 
 
@@ -105,7 +118,8 @@ class SystemStatusView(MethodNotAllowedFirstMixin, APIView):
         summary="Get system status",
         description="Overall master, scheduler and cluster information. No Mesos master or "
         "scheduler runs here: both say so (not online, null hosts); queue_depth counts the "
-        "QUEUED jobs and resources.scheduled sums the resources of the running executions.",
+        "QUEUED jobs, resources.scheduled sums the resources of the running executions and "
+        "resources.total the hardware the online nodes reported.",
         responses=SystemStatusSerializer,
     )
     def get(self, request: Request) -> Response:

@@ -24,6 +24,8 @@ for prefix, namespace in (("", None), ("v3/", "v3")):
                              namespace=namespace and f"{namespace}-error")),
         path(prefix, include(("recipe.urls", "recipe"),
                              namespace=namespace and f"{namespace}-recipe")),
+        path(prefix, include(("storage.urls", "storage"),
+                             namespace=namespace and f"{namespace}-storage")),
         path(f"{prefix}status/", SystemStatusView.as_view(),
              name=f"{namespace}-status" if namespace else "status"),
         path(f"{prefix}version/", VersionView.as_view(),

@@ -9,6 +9,11 @@ class Workspace(models.Model):
     description = models.CharField(max_length=500, blank=True, null=True)
     base_url = models.URLField(blank=True, null=True)
     is_active = models.BooleanField(default=True)
+    # Disk space in bytes, null when not known (workspace.rst).
+    used_size = models.BigIntegerField(blank=True, null=True)
+    total_size = models.BigIntegerField(blank=True, null=True)
+    # How files are reached: {"version": "1.0", "broker": {"type": ..., ...}}.
+    json_config = models.JSONField(default=dict, db_default={})
     created = models.DateTimeField(auto_now_add=True)
     archived = models.DateTimeField(blank=True, null=True)
     last_modified = models.DateTimeField(auto_now=True)

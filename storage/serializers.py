@@ -117,3 +117,34 @@ class ProductFileSerializer(ScaleFileSerializer):
             "job",
             "job_exe",
         )
+
+
+WORKSPACE_FIELDS = (
+    "id",
+    "name",
+    "title",
+    "description",
+    "base_url",
+    "is_active",
+    "used_size",
+    "total_size",
+    "created",
+    "archived",
+    "last_modified",
+)
+
+
+class WorkspaceSerializer(ScaleSerializer):
+    """A row of ``/workspaces/``: a workspace and its disk space (null when not known)."""
+
+    class Meta:
+        model = Workspace
+        fields = WORKSPACE_FIELDS
+
+
+class WorkspaceDetailsSerializer(ScaleSerializer):
+    """``/workspaces/{id}/``: the row and its configuration (how its files are reached)."""
+
+    class Meta:
+        model = Workspace
+        fields = (*WORKSPACE_FIELDS, "json_config")

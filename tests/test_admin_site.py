@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from scale.admin_kit import LargeTableAdmin
 from tests import factories
@@ -27,6 +28,8 @@ def make_world() -> None:
     factories.ScaleFileFactory(job_type=job.job_type, job=job, job_exe=execution)
     factories.JobInputFileFactory(job=job)
     factories.RecipeJobFactory(job=job, recipe__event=job.event)
+    # A job that ended: the day counts of the metrics count it.
+    factories.JobFactory(status="COMPLETED", ended=timezone.now())
 
 
 def url(model, view: str, *args) -> str:

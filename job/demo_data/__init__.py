@@ -91,6 +91,11 @@ def generate_demo_data(
             if ahead is not None:
                 ahead.cancel()
     with connection.cursor() as cursor:
+        # What each workspace holds now: the files it keeps that are not deleted.
+        cursor.execute(
+            "UPDATE workspace w SET used_size = coalesce((SELECT sum(f.file_size) FROM "
+            "scale_file f WHERE f.workspace_id = w.id AND NOT f.is_deleted), 0)"
+        )
         cursor.execute(f"ANALYZE {', '.join(BULK_TABLES)}")
     return summary
 

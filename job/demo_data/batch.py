@@ -27,7 +27,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id", "job_id", "status", "error_id", "node_id", "command_arguments", "timeout",
         "pre_started", "pre_completed", "pre_exit_code", "job_started", "job_completed",
         "job_exit_code", "post_started", "post_completed", "post_exit_code", "created",
-        "queued", "started", "ended", "last_modified", "stdout", "stderr",
+        "queued", "started", "ended", "last_modified", "stdout", "stderr", "cpus_scheduled",
+        "mem_scheduled", "disk_in_scheduled", "disk_out_scheduled", "disk_total_scheduled",
     ),
     "job_input_file": ("id", "job_id", "input_file_id", "job_input"),
     "recipe": (

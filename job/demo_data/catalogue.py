@@ -137,6 +137,7 @@ _ERRORS = (
 )
 
 _NODE_COUNT = 20
+_OFFLINE_NODE = 7
 
 # (type, name, is_active)
 _RULES = (
@@ -328,6 +329,12 @@ def ensure_catalogue(*, now: datetime) -> Catalogue:
                 "slave_id": f"a4e3c5b2-7f9d-4c1e-9a3b-{number:012d}-S{number}",
                 "is_paused": number == _NODE_COUNT - 1,
                 "is_active": number != _NODE_COUNT,
+                # The retired node is gone; one other has lost its agent.
+                "is_online": number not in (_NODE_COUNT, _OFFLINE_NODE),
+                # Two sizes of machine: 16 or 32 CPUs, 4 GiB and 64 GiB of disk per CPU.
+                "cpus_total": 16.0 * (1 + number % 2),
+                "mem_total": 4096.0 * 16 * (1 + number % 2),
+                "disk_total": 65536.0 * 16 * (1 + number % 2),
             },
         )
         if created:
@@ -429,6 +436,11 @@ def _workspace(name: str, title: str, description: str, when: datetime) -> Works
             "title": title,
             "description": description,
             "base_url": f"http://files.example.com/{name}",
+            "total_size": 50 * 2**40,
+            "json_config": {
+                "version": "1.0",
+                "broker": {"type": "nfs", "nfs_path": f"nfs.example.com:/exports/{name}"},
+            },
         },
     )
     if created:

@@ -70,6 +70,13 @@ _STDERR = {
     "ALGORITHM": "Traceback (most recent call last): ValueError: unexpected value",
     "DATA": "error: input file failed validation",
 }
+# The newest jobs' executions have their logs (a few KB each; one in _BIG_LOG_EVERY
+# executions several MB), as a cluster keeps the logs of recent work: logs for every
+# execution of a million jobs would be gigabytes of text.
+_LOGGED_JOBS = 10_000
+_UNSCHEDULED = "\t".join(["\\N"] * 5)
+_BIG_LOG_EVERY = 1_500
+_BIG_LOG_LINES = 40_000
 _DATA_TYPES = ("", "", "sentinel1,sar", "sar", "landsat8,optical", "optical", "ocean", "test")
 _USERS = ("alice", "bob", "operator")
 _SEC_MS = [f"{s:02d}.{ms:03d}+00" for s in range(60) for ms in range(1000)]
@@ -172,6 +179,8 @@ class RowGenerator:
         self._rows: dict[str, list[str]] = {}
         self._statuses: list[str] = []
         self._product_count = 0
+        # Executions given logs so far, and the count at which the next big log is due.
+        self._logged = (0, 1)
 
     # -- batches ------------------------------------------------------------------------
 
@@ -186,6 +195,7 @@ class RowGenerator:
             self.remaining,
             tuple(self._forced_recipe),
             tuple(self._forced_standalone),
+            self._logged,
         )
         self.next_ids = dict(first_ids)
         self._rows = {table: [] for table in BULK_TABLES}
@@ -207,7 +217,7 @@ class RowGenerator:
         )
 
     def restore(self, state: tuple) -> None:
-        rng_state, self.remaining, forced_recipe, forced_standalone = state
+        rng_state, self.remaining, forced_recipe, forced_standalone, self._logged = state
         self._rng.setstate(rng_state)
         self._forced_recipe = list(forced_recipe)
         self._forced_standalone = list(forced_standalone)
@@ -490,6 +500,13 @@ class RowGenerator:
             "output_data": [{"name": o[0], "workspace_id": products_ws} for o in revision.outputs],
         }
 
+        disk_in_mb = round(disk_in / 1048576, 1)
+        disk_out = round(job_type.disk_out_const + job_type.disk_out_mult * disk_in_mb, 1)
+        # What the scheduler set aside for an execution it started: the job's requirements.
+        scheduled = (
+            f"{job_type.cpus}\t{job_type.mem}\t{disk_in_mb}\t{disk_out}\t"
+            f"{round(disk_in_mb + disk_out, 1)}"
+        )
         exe_ids = []
         exe_rows = self._rows["job_exe"]
         for exe in plan.exes:
@@ -497,6 +514,14 @@ class RowGenerator:
             exe_ids.append(exe_id)
             pre, job, post = exe.pre, exe.job, exe.post
             queued = ts(exe.queued + shift)
+            if self.remaining <= _LOGGED_JOBS and exe.started is not None:
+                logged, big_due = self._logged
+                logged += 1
+                big = logged >= big_due and job[0] is not None  # its job task ran
+                self._logged = (logged, logged + _BIG_LOG_EVERY if big else big_due)
+                stdout, stderr = _logs(exe, job_type.name, at, big=big)
+            else:
+                stdout, stderr = "\\N", _n(exe.stderr)
             exe_rows.append(
                 f"{exe_id}\t{job_id}\t{exe.status}\t{_n(exe.error_id)}\t{_n(exe.node_id)}\t"
                 f"{revision.command_arguments}\t{job_type.timeout}\t"
@@ -504,7 +529,8 @@ class RowGenerator:
                 f"{at(job[0])}\t{at(job[1])}\t{_n(job[2])}\t"
                 f"{at(post[0])}\t{at(post[1])}\t{_n(post[2])}\t"
                 f"{queued}\t{queued}\t{at(exe.started)}\t{at(exe.ended)}\t"
-                f"{ts(exe.last_modified + shift)}\t\\N\t{_n(exe.stderr)}\n"
+                f"{ts(exe.last_modified + shift)}\t{stdout}\t{stderr}\t"
+                f"{_UNSCHEDULED if exe.started is None else scheduled}\n"
             )
 
         results = _json({})
@@ -518,8 +544,6 @@ class RowGenerator:
                     ),
                 }
             )
-        disk_in_mb = round(disk_in / 1048576, 1)
-        disk_out = round(job_type.disk_out_const + job_type.disk_out_mult * disk_in_mb, 1)
         priority = job_type.priority if rnd() < 0.9 else (1, 50, 200)[int(rnd() * 3)]
         self._rows["job"].append(
             f"{job_id}\t{job_type.id}\t{revision.id}\t{event_id}\t{_n(plan.error_id)}\t"
@@ -640,3 +664,37 @@ class RowGenerator:
 
 def _n(value: object) -> str:
     return "\\N" if value is None else str(value)
+
+
+def _logs(exe: _ExePlan, job_type: str, at, *, big: bool) -> tuple[str, str]:
+    """The stdout and stderr of an execution that started, as COPY text (newlines
+    escaped): its pre-task, job task and post-task as far as it got, at their times."""
+    out: list[str] = []
+    err: list[str] = []
+    (pre_start, pre_end, pre_code), (job_start, job_end, job_code) = exe.pre, exe.job
+    post = exe.post
+    node = exe.node_id
+    out.append(f"{at(pre_start)} INFO scale-pre-steps: preparing {job_type} on node {node}")
+    for number in range(1, 13):
+        out.append(f"{at(pre_start)} INFO scale-pre-steps: staged input file {number} of 12 "
+                   f"({number * 3_145_728} bytes) into /scale/input_data")
+    if pre_end is not None:
+        out.append(f"{at(pre_end)} INFO scale-pre-steps: done, exit code {pre_code}")
+    if job_start is not None:
+        out.append(f"{at(job_start)} INFO {job_type}: started, reading /scale/input_data")
+        tiles = _BIG_LOG_LINES if big else 24
+        for tile in range(1, tiles + 1):
+            out.append(f"{at(job_start)} INFO {job_type}: tile {tile} of {tiles} processed, "
+                       f"{tile % 97} features, checksum {tile * 2654435761 % 2**32:08x}")
+            if tile % 8 == 0:
+                err.append(f"{at(job_start)} WARNING {job_type}: tile {tile}: no-data pixels "
+                           f"filled ({tile % 13} percent)")
+    if job_end is not None:
+        out.append(f"{at(job_end)} INFO {job_type}: finished, exit code {job_code}")
+    if post[0] is not None:
+        out.append(f"{at(post[0])} INFO scale-post-steps: storing products in the workspace")
+    if post[1] is not None:
+        out.append(f"{at(post[1])} INFO scale-post-steps: done, exit code {post[2]}")
+    if exe.stderr is not None:
+        err.append(f"{at(exe.ended)} ERROR {exe.stderr}")
+    return "\\n".join(out), "\\n".join(err) if err else "\\N"

@@ -166,9 +166,16 @@ class StrictPageNumberPagination(PageNumberPagination):
     ) -> list[str]:
         """The JSON texts of the requested page of the FilterSet's rows, in their order
         (``FilterSetPaginator``)."""
-        page_size = self.get_page_size(request)
+        paginator = django_paginator_class(filterset, rows, self.get_page_size(request))
+        return self._page(paginator, request)
+
+    def paginate_rows(self, rows: list, request) -> list:
+        """The requested page of rows already computed in full (an aggregate's few rows,
+        such as the hours of ``/load/``), with the same validation as every list."""
+        return self._page(Paginator(rows, self.get_page_size(request)), request)
+
+    def _page(self, paginator: Paginator, request) -> list:
         page_number = parse_positive_int(request.query_params, self.page_query_param, default=1)
-        paginator = django_paginator_class(filterset, rows, page_size)
         try:
             self.page = paginator.page(page_number)
         except InvalidPage as exc:

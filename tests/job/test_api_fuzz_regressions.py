@@ -139,7 +139,8 @@ def test_cancel_with_a_lone_surrogate_field_name_is_400_not_500(
 
 
 @pytest.mark.parametrize("url", ["/jobs/", "/errors/", "/job-types/system-failures/",
-                                 "/job-executions/"])
+                                 "/job-executions/", "/workspaces/", "/load/",
+                                 "/metrics/job-types/plot-data/"])
 def test_a_page_whose_offset_passes_bigint_is_404(api_client, url):
     # (page - 1) * page_size beyond PostgreSQL's bigint made a DataError: a 500.
     factories.JobFactory()

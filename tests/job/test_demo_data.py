@@ -293,7 +293,8 @@ def test_execution_phases_are_ordered_and_failures_name_an_error(demo):
         present = [t for t in times if t is not None]
         assert present == sorted(present)
         assert max(present) <= exe.last_modified <= NOW
-        assert exe.stdout is None
+        # Logs only for what started (the demo's jobs are all among the newest 10,000).
+        assert (exe.stdout is None) == (exe.started is None)
         if exe.status == "QUEUED":
             assert (exe.started, exe.ended, exe.node_id) == (None, None, None)
         elif exe.status == "RUNNING":
@@ -307,6 +308,49 @@ def test_execution_phases_are_ordered_and_failures_name_an_error(demo):
             assert [c for c in codes if c is not None][-1] != 0
         if exe.status != "FAILED":
             assert exe.error_id is None
+
+
+def test_executions_that_ran_have_logs_of_a_few_kb_and_some_of_several_mb(demo):
+    started = JobExecution.objects.filter(started__isnull=False)
+    sizes = sorted(len(exe.stdout) for exe in started.only("stdout"))
+    assert len(sizes) == started.count() > 100
+    assert 1_000 < sizes[len(sizes) // 2] < 10_000
+    assert sizes[-1] > 2_000_000
+    failed = started.filter(status="FAILED").only("stderr", "stdout").first()
+    assert "ERROR " in failed.stderr and "\n" in failed.stdout
+    assert failed.stdout.splitlines()[0].endswith(f"on node {failed.node_id}")
+
+
+def test_executions_that_started_have_their_jobs_requirements_scheduled(demo):
+    for exe in JobExecution.objects.select_related("job"):
+        scheduled = (exe.cpus_scheduled, exe.mem_scheduled, exe.disk_in_scheduled,
+                     exe.disk_out_scheduled)
+        if exe.started is None:
+            assert scheduled == (None,) * 4 and exe.disk_total_scheduled is None
+        else:
+            job = exe.job
+            assert scheduled == (job.cpus_required, job.mem_required, job.disk_in_required,
+                                 job.disk_out_required)
+            assert exe.disk_total_scheduled == pytest.approx(
+                job.disk_in_required + job.disk_out_required, abs=0.1)
+
+
+def test_nodes_are_online_but_the_retired_one_and_one_other(demo):
+    from job_exe.models import Node
+
+    assert Node.objects.filter(is_online=False).count() == 2
+    assert not Node.objects.filter(is_active=False, is_online=True).exists()
+
+
+def test_workspaces_have_a_configuration_and_their_files_size(demo):
+    from django.db.models import Sum
+
+    from storage.models import ScaleFile, Workspace
+
+    for workspace in Workspace.objects.all():
+        files = ScaleFile.objects.filter(workspace=workspace, is_deleted=False)
+        assert workspace.used_size == files.aggregate(total=Sum("file_size"))["total"] > 0
+        assert workspace.json_config["broker"]["type"] == "nfs"
 
 
 def test_job_timestamps_are_coherent_and_recent(demo):

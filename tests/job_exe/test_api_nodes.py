@@ -150,7 +150,7 @@ def test_status_counts_recent_executions_of_active_nodes(api_client, nodes):
     assert [row["node"]["hostname"] for row in rows] == ["a.cluster", "c.cluster"]
     row = rows[0]
     assert list(row) == STATUS_KEYS and list(row["node"]) == NODE_KEYS
-    assert row["is_online"] is None
+    assert row["is_online"] is False
     counts = [(c["status"], c["count"], c["category"]) for c in row["job_exe_counts"]]
     assert counts == [("COMPLETED", 2, None), ("FAILED", 1, "DATA"), ("FAILED", 1, "SYSTEM"),
                       ("RUNNING", 1, None)]

@@ -46,6 +46,21 @@ def test_status_counts_queued_jobs_and_running_resources(api_client):
     assert all(isinstance(value, float) for value in scheduled.values())
 
 
+def test_status_totals_the_hardware_the_online_nodes_reported(api_client):
+    factories.NodeFactory(is_online=True, cpus_total=16.0, mem_total=65536.0,
+                          disk_total=1048576.0)
+    factories.NodeFactory(is_online=True, cpus_total=32.0, mem_total=131072.0,
+                          disk_total=None)
+    factories.NodeFactory(is_online=True)  # never reported its hardware
+    factories.NodeFactory(is_online=False, cpus_total=64.0, mem_total=1.0, disk_total=1.0)
+    factories.NodeFactory(is_online=True, is_active=False, cpus_total=64.0)
+
+    total = api_client.get("/status/").json()["resources"]["total"]
+
+    assert total == {"cpus": 48.0, "mem": 196608.0, "disk": 1048576.0}
+    assert all(isinstance(value, float) for value in total.values())
+
+
 def test_writes_are_405(api_client):
     assert api_client.post("/status/", {}, format="json").status_code == 405
     assert api_client.delete("/version/").status_code == 405
@@ -56,8 +71,9 @@ def test_status_query_count(api_client):
     factories.JobExecutionFactory(status="RUNNING")
     with CaptureQueriesContext(connection) as captured:
         assert api_client.get("/status/").status_code == 200
-    # BEGIN, SET TRANSACTION, the queue depth from job_count, the scheduled resources, COMMIT.
-    assert len(captured) == 5
+    # BEGIN, SET TRANSACTION, the queue depth from job_count, the scheduled resources, the
+    # online nodes' hardware, COMMIT.
+    assert len(captured) == 6
     with CaptureQueriesContext(connection) as captured:
         assert api_client.get("/version/").status_code == 200
     assert len(captured) == 0

@@ -9,7 +9,7 @@ DEMO_JOBS ?= 2000
 
 WORKER_CONCURRENCY ?= 1
 
-.PHONY: venv run worker test test-browser fuzz lint migrate stop-db bench bench-cancel soak
+.PHONY: venv run worker test test-browser fuzz lint lint-schema client migrate stop-db bench bench-cancel soak
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,33 @@ soak: migrate
 		$(BIN)/python manage.py generate_demo_data --jobs $(DEMO_JOBS) --if-empty; \
 	fi
 	$(BIN)/python bench/soak.py
+
+# A Python client generated from the OpenAPI schema by openapi-python-client: a package
+# to pip install, in CLIENT_DIR. The schema is read from a running service when SCHEMA_URL
+# is given (SCHEMA_URL=http://127.0.0.1:8000/api/schema/), else made from the code by the
+# same generator (manage.py spectacular). tests/test_generated_client.py runs this target.
+CLIENT_DIR ?= var/client/scale-job-services-client
+client: venv
+	@mkdir -p var
+	@if [ -n "$(SCHEMA_URL)" ]; then \
+		source="--url $(SCHEMA_URL)"; \
+	else \
+		$(BIN)/python manage.py spectacular --format openapi-json --file var/schema.json && \
+		source="--path var/schema.json"; \
+	fi; \
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/openapi-python-client generate $$source \
+		--meta pdm --overwrite --fail-on-warning --output-path "$(CLIENT_DIR)"
+
+# Redocly CLI's lint (its recommended rules, redocly.yaml says which are off and why) of
+# the schema; npm installs the pinned CLI under var/redocly the first time.
+REDOCLY_CLI := var/redocly/node_modules/.bin/redocly
+$(REDOCLY_CLI):
+	npm install --silent --no-audit --no-fund --no-save --prefix var/redocly @redocly/cli@2.77.0
+
+lint-schema: venv $(REDOCLY_CLI)
+	@mkdir -p var
+	$(BIN)/python manage.py spectacular --format openapi-json --file var/schema.json
+	$(REDOCLY_CLI) lint --config redocly.yaml --format summary var/schema.json
 
 lint: venv
 	$(BIN)/ruff check .

@@ -5,13 +5,15 @@ ERROR_BRIEF_FIELDS = ("id", "name", "title", "description", "category")
 
 
 class ErrorBriefSerializer(ScaleSerializer):
+    """An error in brief, as job and execution rows show it."""
+
     class Meta:
         model = Error
         fields = ERROR_BRIEF_FIELDS
 
 
 class ErrorSerializer(ScaleSerializer):
-    """An error as jobs and executions nest it (the job services' key set)."""
+    """An error as a job's or an execution's details show it."""
 
     class Meta:
         model = Error
@@ -19,8 +21,8 @@ class ErrorSerializer(ScaleSerializer):
 
 
 class ErrorDetailsSerializer(ScaleSerializer):
-    """A row of ``/errors/`` and ``/errors/{id}/`` (error.rst): the error with
-    ``is_builtin``."""
+    """An error (Error Details): a registered cause of job failure, with its category and
+    whether it is built in."""
 
     class Meta:
         model = Error

@@ -5,10 +5,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django import forms
-from django.db.models import CharField, Count, F, Func, Max, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    Func,
+    Max,
+    Q,
+    QuerySet,
+    Subquery,
+    TextChoices,
+    Value,
+)
 from django.db.models.functions import Now
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
@@ -108,9 +120,12 @@ class InterfaceValueField(serializers.JSONField):
 
 
 class JobInterfaceValueSerializer(serializers.Serializer):
-    """One entry of ``inputs``/``outputs`` (``job.interfaces.job_inputs``, ``job_outputs``).
+    """One input or output of a job: its name and type from the job type's interface, and
+    its value from the job's data or results.
 
     Describes the shape for the OpenAPI schema; the entries are built as plain dicts.
+
+    Made by ``job.interfaces.job_inputs`` and ``job_outputs``.
     """
 
     name = serializers.CharField(help_text="The name the job type interface declares.")
@@ -121,12 +136,16 @@ class JobInterfaceValueSerializer(serializers.Serializer):
 
 
 class JobTypeBriefSerializer(ScaleSerializer):
+    """A job type in brief, as job rows show it."""
+
     class Meta:
         model = JobType
         fields = JOB_TYPE_BRIEF_FIELDS
 
 
 class JobTypeSerializer(ScaleSerializer):
+    """A job type in full, as a job's details show it."""
+
     class Meta:
         model = JobType
         fields = JOB_TYPE_FIELDS
@@ -154,7 +173,7 @@ JOB_TYPE_ROW_FIELDS = (
 
 
 class JobTypeListSerializer(ScaleSerializer):
-    """A row of ``/job-types/``."""
+    """A job type (a row of Job Type List)."""
 
     class Meta:
         model = JobType
@@ -190,17 +209,26 @@ def status_counts(hours: int):
 
 
 class JobStatusCountSerializer(RowsSerializer):
-    status = serializers.ChoiceField(choices=Job.Status.choices)
-    count = serializers.IntegerField()
-    most_recent = UtcMillisecondDateTimeField()
+    """The number of a job type's jobs of one status (and error category, for FAILED ones),
+    and when one was last in that status."""
+
+    status = serializers.ChoiceField(choices=Job.Status.choices, help_text="The jobs' status.")
+    count = serializers.IntegerField(help_text="The number of jobs with that status.")
+    most_recent = UtcMillisecondDateTimeField(
+        help_text="When a job was last in that status."
+    )
     category = serializers.ChoiceField(
-        source="error__category", choices=Error.Category.choices, allow_null=True
+        source="error__category",
+        choices=Error.Category.choices,
+        allow_null=True,
+        help_text="The category of the jobs' error, for FAILED jobs; null otherwise.",
     )
 
 
 class JobTypeDetailsSerializer(ScaleSerializer):
-    """``/job-types/{id}/``: the row, its interface, error mapping, trigger rule, the errors
-    the mapping names, and its jobs' recent status counts."""
+    """A job type in full (Job Type Details): its interface, error mapping, trigger rule,
+    the errors its mapping names, and its jobs' counts by status over the last 6, 12 and 24
+    hours."""
 
     trigger_rule = TriggerRuleSerializer(read_only=True, allow_null=True)
     errors = ErrorSerializer(many=True, read_only=True, rows=mapped_errors)
@@ -223,6 +251,8 @@ class JobTypeDetailsSerializer(ScaleSerializer):
 
 
 class JobTypeRevisionBriefSerializer(ScaleSerializer):
+    """A job type revision in brief: its job type by id and its revision number."""
+
     job_type = IdObjectField(source="job_type_id")
 
     class Meta:
@@ -231,6 +261,8 @@ class JobTypeRevisionBriefSerializer(ScaleSerializer):
 
 
 class JobTypeRevisionSerializer(ScaleSerializer):
+    """A job type revision: the job type's interface at the time a job was scheduled."""
+
     job_type = IdObjectField(source="job_type_id")
 
     class Meta:
@@ -290,7 +322,8 @@ def job_recipes(job) -> QuerySet[Recipe]:
 
 
 class JobSerializer(ScaleSerializer):
-    """A row of ``/jobs/``: the job with its brief nested objects."""
+    """A job (a row of Job List): with its job type, job type revision, trigger event and
+    error in brief."""
 
     job_type = JobTypeBriefSerializer(read_only=True)
     job_type_rev = JobTypeRevisionBriefSerializer(read_only=True)
@@ -303,7 +336,7 @@ class JobSerializer(ScaleSerializer):
 
 
 class JobUpdateSerializer(JobSerializer):
-    """A row of ``/jobs/updates/``: the job and the files it used as input."""
+    """A job with the files it used as input (a row of Job Updates)."""
 
     input_files = ScaleFileSerializer(many=True, read_only=True, rows=input_files)
 
@@ -312,7 +345,7 @@ class JobUpdateSerializer(JobSerializer):
 
 
 class JobWithLatestExecutionSerializer(JobSerializer):
-    """A row of ``/jobs/executions/``: the job and its newest execution (or null)."""
+    """A job with its latest execution, or null (a row of Job Executions)."""
 
     latest_job_exe = JobExecutionSerializer(
         read_only=True, allow_null=True, rows=newest_executions
@@ -323,7 +356,9 @@ class JobWithLatestExecutionSerializer(JobSerializer):
 
 
 class JobDetailsSerializer(ScaleSerializer):
-    """``/jobs/{id}/``: full nested objects, recipes, executions, inputs and outputs.
+    """A job in full (Job Details): its job type, revision, trigger event and error in full,
+    its data and results, its recipes, its executions (newest first), and its inputs and
+    outputs merged from the job type's interface.
 
     ``inputs`` and ``outputs`` merge the revision's interface with the job's data and
     results (``job.interfaces``); they are the only fields computed in Python
@@ -371,7 +406,7 @@ class JobDetailsSerializer(ScaleSerializer):
 
 
 class JobCancelRequestSerializer(serializers.Serializer):
-    """The body of ``PATCH /jobs/{id}/``: ``{"status": "CANCELED"}`` and nothing else."""
+    """The body of a cancel: {"status": "CANCELED"}, and no other field."""
 
     ALLOWED_STATUSES = (Job.Status.CANCELED,)
 
@@ -410,7 +445,18 @@ class JobCancelRequestSchema(OpenApiSerializerExtension):
     def map_serializer(self, auto_schema, direction) -> dict:
         schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
         allowed = [str(status) for status in JobCancelRequestSerializer.ALLOWED_STATUSES]
-        schema["properties"]["status"] = {"type": "string", "enum": allowed}
+        status = ResolvedComponent(
+            "JobCancelStatus",
+            ResolvedComponent.SCHEMA,
+            schema={"type": "string", "enum": allowed, "description": "The status a cancel "
+                    "gives a job: CANCELED, the only change allowed."},
+            object="JobCancelStatus",
+        )
+        auto_schema.registry.register_on_missing(status)
+        schema["properties"]["status"] = {
+            "allOf": [status.ref],
+            "description": "The status to give the job.",
+        }
         schema["additionalProperties"] = False
         return schema
 
@@ -447,8 +493,11 @@ def status_counts_between(started: datetime | None, ended: datetime | None):
 
 
 class JobTypeStatusSerializer(ScaleSerializer):
-    """A row of ``/job-types/status/``: a job type and its jobs' counts by status within
-    the window. ``for_window`` binds the window of one request."""
+    """A job type with the counts of its jobs by status (and error category, for FAILED
+    ones) within the time window.
+
+    ``for_window`` binds the window of one request.
+    """
 
     job_type = JobTypeBriefSerializer(read_only=True, rows=job_type_itself)
     job_counts = JobStatusCountSerializer(
@@ -469,7 +518,10 @@ class JobTypeStatusSerializer(ScaleSerializer):
 
 
 class JobTypeRunningSerializer(ScaleSerializer):
-    """A row of ``/job-types/running/`` (``job.selectors.running_job_types``)."""
+    """A job type with RUNNING jobs: how many, and when the one running the longest started.
+
+    Rows of ``job.selectors.running_job_types``.
+    """
 
     job_type = JobTypeBriefSerializer(read_only=True, rows=job_type_itself)
     count = serializers.IntegerField(read_only=True, help_text="Its RUNNING jobs.")
@@ -483,8 +535,11 @@ class JobTypeRunningSerializer(ScaleSerializer):
 
 
 class JobTypeFailureSerializer(ScaleSerializer):
-    """A row of ``/job-types/system-failures/``: a ``job_count`` row of FAILED jobs of one
-    job type with one SYSTEM error (``job.selectors.system_failures``)."""
+    """A job type's FAILED jobs with one SYSTEM error: how many, and when the first and the
+    last of them failed.
+
+    A ``job_count`` row (``job.selectors.system_failures``).
+    """
 
     job_type = JobTypeBriefSerializer(read_only=True)
     error = ErrorSerializer(read_only=True)
@@ -497,7 +552,11 @@ class JobTypeFailureSerializer(ScaleSerializer):
 
 
 class QueueStatusSerializer(ScaleSerializer):
-    """A row of ``/queue/status/`` (``job.selectors.queue_status``)."""
+    """A job type with QUEUED jobs: how many, when the one queued the longest was queued,
+    and their highest priority.
+
+    Rows of ``job.selectors.queue_status``.
+    """
 
     job_type = JobTypeBriefSerializer(read_only=True, rows=job_type_itself)
     count = serializers.IntegerField(read_only=True, help_text="Its QUEUED jobs.")
@@ -579,7 +638,7 @@ class QueueNewJobRequestSerializer(StrictBodySerializer):
 
     job_type_id = StrictIdField(help_text="The id of the job type of the new job.")
     job_data = serializers.JSONField(
-        help_text="The data to run the job on (architecture/job_data.rst): input_data with "
+        help_text="The data to run the job on, as Scale's job data document: input_data with "
         "a value, file_id or file_ids per input, output_data with a workspace_id per output."
     )
 
@@ -610,11 +669,17 @@ class DateTimeOrDurationJSONField(serializers.Field):
         return value
 
 
+class RequeueableStatus(TextChoices):
+    """The statuses ``POST /queue/requeue-jobs/`` filters by: the jobs that may go back to
+    the queue (``job.services.REQUEUEABLE_STATUSES``)."""
+
+    CANCELED = Job.Status.CANCELED.value, Job.Status.CANCELED.label
+    FAILED = Job.Status.FAILED.value, Job.Status.FAILED.label
+
+
 class RequeueJobsRequestSerializer(StrictBodySerializer):
     """The body of ``POST /queue/requeue-jobs/``: which jobs (every filter optional, all
     of them together), and the priority they get back."""
-
-    REQUEUEABLE = (Job.Status.CANCELED, Job.Status.FAILED)
 
     started = DateTimeOrDurationJSONField(
         required=False, help_text="Only jobs last modified at or after this time."
@@ -623,20 +688,28 @@ class RequeueJobsRequestSerializer(StrictBodySerializer):
         required=False, help_text="Only jobs last modified at or before this time."
     )
     status = serializers.ChoiceField(
-        choices=[str(s) for s in REQUEUEABLE], required=False,
+        choices=RequeueableStatus.choices, required=False,
         help_text="Only jobs with this status.",
     )
-    job_ids = serializers.ListField(child=StrictIdField(), required=False, max_length=100000)
-    job_type_ids = serializers.ListField(child=StrictIdField(), required=False, max_length=1000)
+    job_ids = serializers.ListField(
+        child=StrictIdField(), required=False, max_length=100000,
+        help_text="Only the jobs with these ids.",
+    )
+    job_type_ids = serializers.ListField(
+        child=StrictIdField(), required=False, max_length=1000,
+        help_text="Only jobs of the job types with these ids.",
+    )
     job_type_names = serializers.ListField(
-        child=StrictCharField(max_length=50), required=False, max_length=1000
+        child=StrictCharField(max_length=50), required=False, max_length=1000,
+        help_text="Only jobs of job types with these names.",
     )
     job_type_categories = serializers.ListField(
-        child=StrictCharField(max_length=50), required=False, max_length=1000
+        child=StrictCharField(max_length=50), required=False, max_length=1000,
+        help_text="Only jobs of job types in these categories.",
     )
     error_categories = serializers.ListField(
         child=serializers.ChoiceField(choices=Error.Category.choices), required=False,
-        max_length=10,
+        max_length=10, help_text="Only jobs whose error is in these categories.",
     )
     priority = StrictIntegerField(
         required=False, min_value=-(2**31), max_value=2**31 - 1,
@@ -660,17 +733,23 @@ class JobLoadSerializer(RowsSerializer):
 
 
 class MetricsFilterSerializer(serializers.Serializer):
+    """A filter parameter of a metrics type."""
+
     param = serializers.CharField()
     type = serializers.CharField()
 
 
 class MetricsGroupSerializer(serializers.Serializer):
+    """A group of related columns of a metrics type."""
+
     name = serializers.CharField()
     title = serializers.CharField()
     description = serializers.CharField()
 
 
 class MetricsColumnSerializer(serializers.Serializer):
+    """A column of a metrics type: its units, group and aggregate."""
+
     name = serializers.CharField()
     title = serializers.CharField()
     description = serializers.CharField()
@@ -697,6 +776,8 @@ class MetricsTypeDetailsSerializer(MetricsTypeSerializer):
 
 
 class MetricsPlotValueSerializer(serializers.Serializer):
+    """One plot value: a statistic for one date (and choice)."""
+
     # Present only when two or more choices were asked for (metrics.rst).
     id = serializers.IntegerField(
         required=False, help_text="The job type; only with two or more choice_id."

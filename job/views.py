@@ -6,13 +6,18 @@ from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from job import metrics, selectors
+from job import api_examples, metrics, selectors
 from job.filters import (
     JobFilterSet,
     JobListFilterSet,
@@ -65,20 +70,31 @@ JOB_ID_PARAMETER = OpenApiParameter(
     list=extend_schema(
         summary="Job list",
         description="All jobs, by last_modified (then id) unless ordered otherwise.",
+        examples=[
+            OpenApiExample("A page of jobs", value=api_examples.JOB_ROW, response_only=True),
+        ],
     ),
     retrieve=extend_schema(
         summary="Job details",
         description="One job with its full nested objects, recipes, executions, inputs and "
         "outputs.",
         parameters=[JOB_ID_PARAMETER],
+        examples=[
+            OpenApiExample("A completed job", value=api_examples.JOB_DETAILS,
+                           response_only=True),
+        ],
     ),
     partial_update=extend_schema(
+        operation_id="cancelJob",  # a PATCH whose only change is the cancel
         summary="Cancel a job",
         description='Cancel the job with {"status": "CANCELED"}, the only change allowed. '
         "Needs the job.change_job permission. Canceling a canceled job changes nothing; "
         "a completed job cannot be canceled (409). Answers the job's details.",
         parameters=[JOB_ID_PARAMETER],
         request=JobCancelRequestSerializer,
+        examples=[
+            OpenApiExample("Cancel", value=api_examples.CANCEL_REQUEST, request_only=True),
+        ],
         responses={
             200: JobDetailsSerializer,
             **error_responses({409: "The job is COMPLETED: it cannot be canceled."}),
@@ -268,6 +284,7 @@ class QueueWriteMixin:
 
 @extend_schema_view(
     create=extend_schema(
+        operation_id="queueNewJob",
         summary="Queue a new job",
         description="Creates a job of the job type's current revision on job_data and queues "
         "its first execution: the answer is the job's details (status QUEUED, one QUEUED "
@@ -306,6 +323,7 @@ class QueueNewJobViewSet(QueueWriteMixin, ReadOnlyViewSet):
 
 @extend_schema_view(
     create=extend_schema(
+        operation_id="requeueJobs",
         summary="Requeue jobs",
         description="Puts the FAILED and CANCELED jobs that match every given filter back: "
         "each gets its executions so far plus its job type's max_tries as max_tries, and "

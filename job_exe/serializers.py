@@ -20,12 +20,16 @@ from scale.api.serializers import IdObjectField, RowsSerializer, ScaleSerializer
 
 
 class NodeBriefSerializer(ScaleSerializer):
+    """A node in brief, as execution rows show it."""
+
     class Meta:
         model = Node
         fields = ("id", "hostname", "port", "slave_id")
 
 
 class NodeSerializer(ScaleSerializer):
+    """A node in full, as an execution's details show it."""
+
     class Meta:
         model = Node
         fields = (
@@ -71,7 +75,7 @@ class NoLogUrlField(serializers.Field):
 
 
 class JobExecutionListSerializer(ScaleSerializer):
-    """A row of ``/job-executions/``."""
+    """A job execution (a row of Job Execution List): with its job, node and error in brief."""
 
     job = ExecutionJobSerializer(read_only=True)
     node = NodeBriefSerializer(read_only=True, allow_null=True)
@@ -83,8 +87,8 @@ class JobExecutionListSerializer(ScaleSerializer):
 
 
 class JobExecutionDetailsSerializer(JobExecutionListSerializer):
-    """``/job-executions/{id}/``: the row with the full node and error, the resources
-    scheduled, and the execution's results. Never its stdout/stderr."""
+    """A job execution in full (Job Execution Details): its job, node and error in full, the
+    resources scheduled for it and its results. Its logs are at /job-executions/{id}/logs/."""
 
     node = NodeSerializer(read_only=True, allow_null=True)
     error = ErrorSerializer(read_only=True, allow_null=True)
@@ -131,7 +135,7 @@ SCHEDULED_RESOURCE_FIELDS = (
 
 
 class NodeListSerializer(ScaleSerializer):
-    """A row of ``/nodes/`` (node.rst), and the node of a ``/nodes/status/`` row."""
+    """A node (a row of Node List)."""
 
     class Meta:
         model = Node
@@ -159,7 +163,7 @@ def running_executions(node) -> QuerySet[JobExecution]:
 
 
 class NodeDetailsSerializer(NodeListSerializer):
-    """``/nodes/{id}/``: the node and the executions running on it.
+    """A node with the job executions running on it (Node Details).
 
     Scale's ``resources`` and ``disconnected`` came from the Mesos master (a node's offered
     resources, whether Mesos still knew the agent); there is no Mesos master here, and the
@@ -177,11 +181,20 @@ class NodeDetailsSerializer(NodeListSerializer):
 class ExecutionStatusCountSerializer(RowsSerializer):
     """Executions of one status (and error category, for FAILED ones) on a node."""
 
-    status = serializers.ChoiceField(choices=JobExecution.Status.choices)
-    count = serializers.IntegerField()
-    most_recent = UtcMillisecondDateTimeField()
+    status = serializers.ChoiceField(
+        choices=JobExecution.Status.choices, help_text="The executions' status."
+    )
+    count = serializers.IntegerField(
+        help_text="The number of job executions for the status attempted by the node."
+    )
+    most_recent = UtcMillisecondDateTimeField(
+        help_text="When the node last ran a job execution with the status."
+    )
     category = serializers.ChoiceField(
-        source="error__category", choices=Error.Category.choices, allow_null=True
+        source="error__category",
+        choices=Error.Category.choices,
+        allow_null=True,
+        help_text="The category of the executions' error, for FAILED ones; null otherwise.",
     )
 
 
@@ -208,9 +221,8 @@ def the_node(node) -> QuerySet[Node]:
 
 
 class NodeStatusSerializer(ScaleSerializer):
-    """A row of ``/nodes/status/``: an active node, whether its agent is online (as last
-    reported: no Mesos master runs here to ask), its executions of the window counted by
-    status, and those running on it.
+    """An active node with whether its agent is online (as last reported: no Mesos master
+    runs here to ask), its recent executions counted by status, and those running on it.
 
     ``job_exe_counts`` depends on the request's window: ``node_status_serializer`` binds
     it; this class, with the window's default, is the shape the schema shows.
@@ -260,9 +272,12 @@ class IsFinishedField(serializers.BooleanField):
 
 
 class JobExecutionLogsSerializer(JobExecutionListSerializer):
-    """``/job-executions/{id}/logs/``: the row, whether it finished, and its logs (``""``
-    when it has none). ``job_exe.selectors.execution_logs`` renders the row in PostgreSQL
-    and streams the logs after it, in chunks."""
+    """A job execution with whether it finished, and its stdout and stderr ("" when it has
+    none).
+
+    ``job_exe.selectors.execution_logs`` renders the row in PostgreSQL and streams the logs
+    after it, in chunks.
+    """
 
     LOG_FIELDS = ("stdout", "stderr")
 

@@ -26,12 +26,16 @@ from job_exe.serializers import (
 from scale.api.views import ReadOnlyViewSet
 
 
+# Named "Execution": the rule of ScaleAutoSchema.get_operation_id would call this list
+# listJobExecutions, the name of /jobs/executions/ (the contract's Job Executions).
 @extend_schema_view(
     list=extend_schema(
+        operation_id="listExecutions",
         summary="Job execution list",
         description="All job executions, by last_modified (then id) unless ordered otherwise.",
     ),
     logs=extend_schema(
+        operation_id="getExecutionLogs",
         summary="Job execution logs",
         description="The execution with whether it finished and its stdout and stderr (\"\" "
         "when it has none), streamed.",
@@ -40,6 +44,7 @@ from scale.api.views import ReadOnlyViewSet
         responses=JobExecutionLogsSerializer,
     ),
     retrieve=extend_schema(
+        operation_id="getExecution",
         summary="Job execution details",
         description="One job execution with its job, node, error, scheduled resources and "
         "results.",

@@ -42,7 +42,7 @@ RECIPE_TYPE_ROW_FIELDS = (
 
 
 class RecipeTypeListSerializer(ScaleSerializer):
-    """A row of ``/recipe-types/``: the recipe type with its trigger rule by id."""
+    """A recipe type (a row of Recipe Type List), with its trigger rule by id."""
 
     trigger_rule = IdObjectField(source="trigger_rule_id", allow_null=True)
 
@@ -77,8 +77,8 @@ class RecipeTypeJobTypeSerializer(ScaleSerializer):
 
 
 class RecipeTypeDetailsSerializer(RecipeTypeListSerializer):
-    """``/recipe-types/{id}/``: the row with its full trigger rule and the job types its
-    definition names."""
+    """A recipe type in full (Recipe Type Details): its trigger rule in full and the job
+    types its definition names."""
 
     trigger_rule = TriggerRuleSerializer(read_only=True, allow_null=True)
     job_types = RecipeTypeJobTypeSerializer(many=True, read_only=True, rows=definition_job_types)
@@ -120,7 +120,7 @@ RECIPE_ROW_FIELDS = (
 
 
 class RecipeListSerializer(ScaleSerializer):
-    """A row of ``/recipes/``."""
+    """A recipe (a row of Recipe List)."""
 
     recipe_type = RecipeTypeBriefSerializer(read_only=True)
     recipe_type_rev = NoRecipeTypeRevisionField()
@@ -157,6 +157,8 @@ class RecipeJobJobSerializer(JobSerializer):
 
 
 class RecipeJobSerializer(ScaleSerializer):
+    """A job of a recipe, under its name in the recipe type's definition."""
+
     job = RecipeJobJobSerializer(read_only=True)
 
     class Meta:
@@ -170,7 +172,7 @@ def recipe_jobs(recipe) -> QuerySet[RecipeJob]:
 
 
 class RecipeDetailsSerializer(RecipeListSerializer):
-    """``/recipes/{id}/``: the row with its recipe type and event in full, its data, the
+    """A recipe in full (Recipe Details): its recipe type and event in full, its data, the
     files it used as input and its jobs."""
 
     recipe_type = RecipeTypeListSerializer(read_only=True)

@@ -10,12 +10,16 @@ RECIPE_TYPE_BRIEF_FIELDS = ("id", "name", "version", "title", "description")
 
 
 class RecipeTypeBriefSerializer(ScaleSerializer):
+    """A recipe type in brief, as recipes show it."""
+
     class Meta:
         model = RecipeType
         fields = RECIPE_TYPE_BRIEF_FIELDS
 
 
 class RecipeSerializer(ScaleSerializer):
+    """A recipe as a job's details show it: with its recipe type and trigger event in brief."""
+
     recipe_type = RecipeTypeBriefSerializer(read_only=True)
     event = TriggerEventBriefSerializer(read_only=True)
 

@@ -252,6 +252,8 @@ REST_FRAMEWORK = {
     ),
     "DEFAULT_THROTTLE_RATES": {"anon": SCALE_ANON_READ_RATE or None},
     "DEFAULT_SCHEMA_CLASS": "scale.api.schema.ScaleAutoSchema",
+    # The browsable API describes each page with its operation's description in the schema.
+    "VIEW_DESCRIPTION_FUNCTION": "scale.api.schema.view_description",
 }
 
 # The OpenAPI schema at /api/schema/ and its documentation at /api/docs/ (Swagger UI), with
@@ -260,23 +262,37 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Scale Job Services",
     "DESCRIPTION": (
         "The Job Services of the Scale REST API: jobs, their executions and the files they "
-        "read and wrote, and job cancelation. Errors are one line of text/plain, or "
-        '{"detail": "..."} when the Accept header asks for JSON. Every path is also served '
-        "under Scale 3.0's version prefix /v3/ (/v3/jobs/), with the same answers."
+        "read and wrote, job cancelation, and the job type, execution, node, error, recipe "
+        "and system reads beside them. Reads need no credentials; a cancel needs a user "
+        "with the job.change_job permission, by token (Authorization: Token <key>) or "
+        "session. Errors are one line of text/plain, or {\"detail\": \"...\"} when the "
+        "Accept header asks for JSON. Every path is also served under Scale 3.0's version "
+        "prefix /v3/ (/v3/jobs/), with the same answers."
     ),
     "PREPROCESSING_HOOKS": ["scale.api.schema.without_version_prefix"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "scale.api.schema.describe_enums",
+        "scale.api.schema.add_servers",
+    ],
     "VERSION": __version__,
+    # OpenAPI 3.1: its schemas are JSON Schema 2020-12, where null is a type like any other
+    # (type: [string, "null"], oneOf with {type: "null"}); 3.0's nullable beside an allOf,
+    # which strict validators reject, cannot occur.
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # The one PATCH (cancel) needs its whole body: no all-optional "Patched" variant.
     "COMPONENT_SPLIT_PATCH": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    # The job and execution statuses share values; each keeps its own named enum.
+    # Each choice set is one named enum that bodies and query parameters share (the job
+    # and execution statuses share values, so each is named here).
     "ENUM_NAME_OVERRIDES": {
-        "JobStatusEnum": "job.models.Job.Status",
-        "JobExecutionStatusEnum": "job_exe.models.JobExecution.Status",
-        "ErrorCategoryEnum": "error.models.Error.Category",
+        "JobStatus": "job.models.Job.Status",
+        "JobExecutionStatus": "job_exe.models.JobExecution.Status",
+        "ErrorCategory": "error.models.Error.Category",
+        "RequeueableJobStatus": "job.serializers.RequeueableStatus",
     },
 }
 

@@ -45,13 +45,16 @@ class SchedulerStatusSerializer(serializers.Serializer):
 
 
 class ResourceFiguresSerializer(serializers.Serializer):
+    """Amounts of CPUs, memory and disk."""
+
     cpus = serializers.FloatField()
     mem = serializers.FloatField(help_text="MiB.")
     disk = serializers.FloatField(help_text="MiB.")
 
 
 class ClusterResourcesSerializer(serializers.Serializer):
-    """The cluster's resources: only what is scheduled is known here."""
+    """The cluster's resources: only those scheduled are known here; total and used are
+    null."""
 
     total = ResourceFiguresSerializer(
         allow_null=True,

@@ -9,6 +9,8 @@ from storage.models import ScaleFile, Workspace
 
 
 class WorkspaceBriefSerializer(ScaleSerializer):
+    """The workspace that holds a file: its id and name."""
+
     class Meta:
         model = Workspace
         fields = ("id", "name")
@@ -66,7 +68,8 @@ class FileUrlField(serializers.Field):
 
 
 class ScaleFileSerializer(ScaleSerializer):
-    """A source file, as the contract's "Scale File Details"."""
+    """A file (Scale File Details): where it is stored, its size, media type, data types and
+    footprint."""
 
     workspace = WorkspaceBriefSerializer(read_only=True)
     data_type = DataTypeField()
@@ -96,7 +99,8 @@ class ScaleFileSerializer(ScaleSerializer):
 
 
 class ProductFileSerializer(ScaleFileSerializer):
-    """A product: a file plus the job that made it."""
+    """A product: a file that a job wrote, with the job, job type and execution that made
+    it."""
 
     job_type = IdObjectField(source="job_type_id", allow_null=True)
     job = IdObjectField(source="job_id", allow_null=True)

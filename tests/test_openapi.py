@@ -19,7 +19,7 @@ from error.models import Error
 from job.filters import JOB_ORDER_FIELDS, JobFilterSet, JobListFilterSet
 from job.models import Job
 from job_exe.models import JobExecution
-from scale.api.filters import MAX_REPEATS, PG_BIGINT_MAX
+from scale.api.filters import DATETIME_OR_DURATION_PATTERN, MAX_REPEATS, PG_BIGINT_MAX
 from storage.models import Workspace
 from tests import factories
 
@@ -58,6 +58,16 @@ def parameters(schema: dict, path: str, method: str = "get") -> dict[str, dict]:
     return {p["name"]: p for p in schema["paths"][path][method].get("parameters", [])}
 
 
+def allows_null(schema: dict, node: dict) -> bool:
+    """Whether an OpenAPI 3.1 schema admits null: ``type`` null (or a list with it), or a
+    ``oneOf``/``anyOf`` option that does."""
+    node = resolve(schema, node)
+    kind = node.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return True
+    return any(allows_null(schema, option) for option in node.get("oneOf", node.get("anyOf", [])))
+
+
 def conform(schema: dict, node: dict, value, where: str = "$") -> None:
     """Assert ``value`` is what ``node`` documents, with exactly the documented keys.
 
@@ -68,22 +78,27 @@ def conform(schema: dict, node: dict, value, where: str = "$") -> None:
         conform(schema, resolve(schema, node), value, where)
         return
     if value is None:
-        assert node.get("nullable") is True, f"{where} is null but not nullable"
+        assert allows_null(schema, node), f"{where} is null but not nullable"
         return
     if "allOf" in node:
         for part in node["allOf"]:
             conform(schema, part, value, where)
         return
-    if "anyOf" in node:
+    options = node.get("oneOf", node.get("anyOf"))
+    if options is not None:
         errors = []
-        for option in node["anyOf"]:
+        for option in options:
+            if resolve(schema, option).get("type") == "null":
+                continue
             try:
                 conform(schema, option, value, where)
                 return
             except AssertionError as exc:
                 errors.append(str(exc))
-        raise AssertionError(f"{where} matches none of anyOf: {errors}")
+        raise AssertionError(f"{where} matches none of the options: {errors}")
     kind = node.get("type")
+    if isinstance(kind, list):
+        (kind,) = [option for option in kind if option != "null"]
     if kind is None:
         return  # any JSON value
     if kind == "object":
@@ -174,7 +189,7 @@ def test_schema_is_served_as_yaml_and_json(api_client):
     response = api_client.get("/api/schema/")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.oai.openapi")
-    assert response.content.startswith(b"openapi: 3.0.3\n")
+    assert response.content.startswith(b"openapi: 3.1.0\n")
     response = api_client.get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "Scale Job Services"
@@ -201,11 +216,16 @@ def test_repeatable_parameters_are_exploded_arrays_with_their_enums(schema, path
         assert (param["explode"], param["style"]) == (True, "form"), name
         assert param["schema"]["type"] == "array", name
         assert param["schema"]["maxItems"] == MAX_REPEATS, name
-    assert params["status"]["schema"]["items"]["enum"] == Job.Status.values
-    assert params["error_category"]["schema"]["items"]["enum"] == Error.Category.values
-    assert params["order"]["schema"]["items"]["enum"] == [
-        term for field in JOB_ORDER_FIELDS for term in (field, f"-{field}")
-    ]
+    # The query parameters share the named enums of the bodies.
+    assert params["status"]["schema"]["items"] == {"$ref": "#/components/schemas/JobStatus"}
+    assert params["error_category"]["schema"]["items"] == {
+        "$ref": "#/components/schemas/ErrorCategory"
+    }
+    assert params["order"]["schema"]["items"] == {"$ref": "#/components/schemas/JobOrder"}
+    order = component(schema, "JobOrder")
+    assert order["enum"] == [term for field in JOB_ORDER_FIELDS for term in (field, f"-{field}")]
+    assert order["x-enum-varnames"][:4] == ["ID", "ID_DESC", "STATUS", "STATUS_DESC"]
+    assert "JOB_TYPE_NAME_DESC" in order["x-enum-varnames"]
     for name in ("job_type_id", *(["job_id"] if path == "/jobs/" else [])):
         assert params[name]["schema"]["items"] == {
             "type": "integer", "format": "int64", "minimum": 1, "maximum": PG_BIGINT_MAX,
@@ -219,9 +239,16 @@ def test_repeatable_parameters_are_exploded_arrays_with_their_enums(schema, path
 def test_time_window_and_pagination_parameters(schema, path):
     params = parameters(schema, path)
     for name in ("started", "ended"):
-        # A duration is allowed too: not format date-time.
-        assert params[name]["schema"] == {"type": "string"}
-        assert "PT3H0M0S" in params[name]["description"]
+        # A duration is allowed too: not format date-time, but the pattern the field enforces.
+        assert params[name]["schema"] == {
+            "type": "string", "pattern": DATETIME_OR_DURATION_PATTERN, "maxLength": 100,
+        }
+        assert "ISO-8601 datetime with timezone, or ISO-8601 duration" in (
+            params[name]["description"]
+        )
+        assert {e["value"] for e in params[name]["examples"].values()} == {
+            "2015-01-01T00:00:00Z", "PT3H0M0S"
+        }
         assert "explode" not in params[name]
     assert params["page"]["schema"] == {"type": "integer", "minimum": 1,
                                         "maximum": 10**18 - 1}
@@ -241,13 +268,20 @@ def test_details_and_cancel_take_an_integer_id_in_the_path(schema):
 
 
 def test_enums_equal_the_model_choices(schema):
-    assert component(schema, "JobStatusEnum")["enum"] == Job.Status.values
-    assert component(schema, "JobExecutionStatusEnum")["enum"] == JobExecution.Status.values
-    assert component(schema, "ErrorCategoryEnum")["enum"] == Error.Category.values
+    assert component(schema, "JobStatus")["enum"] == Job.Status.values
+    assert component(schema, "JobExecutionStatus")["enum"] == JobExecution.Status.values
+    assert component(schema, "ErrorCategory")["enum"] == Error.Category.values
     job = component(schema, "Job")["properties"]
-    assert job["status"] == {"$ref": "#/components/schemas/JobStatusEnum"}
+    assert job["status"]["allOf"] == [{"$ref": "#/components/schemas/JobStatus"}]
     execution = component(schema, "JobExecution")["properties"]
-    assert execution["status"] == {"$ref": "#/components/schemas/JobExecutionStatusEnum"}
+    assert execution["status"]["allOf"] == [{"$ref": "#/components/schemas/JobExecutionStatus"}]
+    category = component(schema, "JobStatusCount")["properties"]["category"]
+    assert category["oneOf"] == [
+        {"$ref": "#/components/schemas/ErrorCategory"}, {"$ref": "#/components/schemas/NullEnum"}
+    ]
+    assert component(schema, "NullEnum")["type"] == "null"
+    enums = [name for name, c in schema["components"]["schemas"].items() if "enum" in c]
+    assert not [name for name in enums if name.endswith("Enum")], enums
 
 
 def test_cancel_body_is_status_canceled_and_nothing_else(schema):
@@ -257,7 +291,8 @@ def test_cancel_body_is_status_canceled_and_nothing_else(schema):
     request = resolve(schema, body["content"]["application/json"]["schema"])
     assert request["required"] == ["status"]
     assert request["additionalProperties"] is False
-    assert resolve(schema, request["properties"]["status"])["enum"] == ["CANCELED"]
+    status = request["properties"]["status"]
+    assert resolve(schema, status["allOf"][0])["enum"] == ["CANCELED"]
     ok = schema["paths"]["/jobs/{id}/"]["patch"]["responses"]["200"]
     assert ok["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/JobDetails"
@@ -266,27 +301,28 @@ def test_cancel_body_is_status_canceled_and_nothing_else(schema):
 
 def test_token_authentication_is_documented(schema):
     schemes = schema["components"]["securitySchemes"]
-    assert schemes["tokenAuth"] == {
-        "type": "apiKey", "in": "header", "name": "Authorization",
-        "description": 'Token-based authentication with required prefix "Token"',
-    }
+    token = schemes["tokenAuth"]
+    assert (token["type"], token["in"], token["name"]) == ("apiKey", "header", "Authorization")
+    assert "Authorization: Token <key>" in token["description"]
     assert schemes["cookieAuth"]["in"] == "cookie"
     patch = schema["paths"]["/jobs/{id}/"]["patch"]["security"]
-    assert {} not in patch and {"tokenAuth": []} in patch
-    for path in ("/jobs/", "/jobs/{id}/", "/jobs/updates/", "/jobs/executions/"):
-        assert {} in schema["paths"][path]["get"]["security"], path  # reads are open
+    assert patch == [{"tokenAuth": []}, {"cookieAuth": []}]
+    for path, item in schema["paths"].items():
+        # Reads are open: no credentials needed, said as generators read it.
+        if "get" in item:
+            assert item["get"]["security"] == [], path
 
 
 # --- error responses -------------------------------------------------------------------
 
 EXPECTED_ERRORS = {
-    ("/jobs/", "get"): {400, 401, 404, 406, 414},
-    ("/jobs/updates/", "get"): {400, 401, 404, 406, 414},
-    ("/jobs/executions/", "get"): {400, 401, 404, 406, 414},
-    ("/jobs/{id}/", "get"): {401, 404, 406, 414},
-    ("/jobs/{id}/", "patch"): {400, 401, 403, 404, 406, 409, 414, 415},
-    ("/queue/new-job/", "post"): {400, 401, 403, 406, 409, 414, 415},
-    ("/queue/requeue-jobs/", "post"): {400, 401, 403, 404, 406, 414, 415},
+    ("/jobs/", "get"): {400, 401, 404, 406, 414, 429, 503},
+    ("/jobs/updates/", "get"): {400, 401, 404, 406, 414, 429, 503},
+    ("/jobs/executions/", "get"): {400, 401, 404, 406, 414, 429, 503},
+    ("/jobs/{id}/", "get"): {401, 404, 406, 414, 429, 503},
+    ("/jobs/{id}/", "patch"): {400, 401, 403, 404, 406, 409, 413, 414, 415, 429, 503},
+    ("/queue/new-job/", "post"): {400, 401, 403, 406, 409, 413, 414, 415, 429, 503},
+    ("/queue/requeue-jobs/", "post"): {400, 401, 403, 404, 406, 413, 414, 415, 429, 503},
 }
 
 
@@ -408,12 +444,17 @@ def test_nullable_parts_are_null_in_some_row_and_documented_nullable(
     for key in ("error", "queued", "started", "ended", "last_status_change",
                 "disk_in_required", "latest_job_exe"):
         assert any(row[key] is None for row in rows), key
-        assert row_schema[key].get("nullable") is True, key
+        assert allows_null(schema, row_schema[key]), key
     rule = component(schema, "TriggerEventBrief")["properties"]["rule"]
-    assert rule == {
-        "type": "object", "properties": {"id": {"type": "integer", "format": "int64"}},
-        "required": ["id"], "additionalProperties": False, "readOnly": True, "nullable": True,
+    assert rule["oneOf"] == [{"$ref": "#/components/schemas/IdObject"}, {"type": "null"}]
+    assert component(schema, "IdObject") == {
+        "type": "object", "description": "A related object by its id.",
+        "properties": {"id": {"type": "integer", "format": "int64",
+                              "description": "The unique identifier of the model."}},
+        "required": ["id"], "additionalProperties": False,
     }
+    # OpenAPI 3.1: null is a type; 3.0's nullable appears nowhere.
+    assert '"nullable"' not in json.dumps(schema)
 
 
 @pytest.mark.django_db
@@ -427,9 +468,8 @@ def test_job_details_conform_to_the_schema_key_for_key(schema, api_client, varie
     inputs = api_client.get(f"/jobs/{varied_jobs[0].pk}/").json()["inputs"]
     assert [i["type"] for i in inputs] == ["file", "files", "property", "property"]
     value = component(schema, "JobInterfaceValue")["properties"]["value"]
-    assert value["nullable"] is True
     assert [option["type"] for option in value["anyOf"]] == [
-        "string", "number", "boolean", "object", "array"
+        "string", "number", "boolean", "object", "array", "null"
     ]
 
 

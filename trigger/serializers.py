@@ -3,6 +3,8 @@ from trigger.models import TriggerEvent, TriggerRule
 
 
 class TriggerRuleSerializer(ScaleSerializer):
+    """A trigger rule: what makes jobs or recipes of a type run by themselves."""
+
     class Meta:
         model = TriggerRule
         fields = (
@@ -18,6 +20,8 @@ class TriggerRuleSerializer(ScaleSerializer):
 
 
 class TriggerEventBriefSerializer(ScaleSerializer):
+    """A trigger event in brief: its type, its rule by id, and when it occurred."""
+
     rule = IdObjectField(source="rule_id", allow_null=True)
 
     class Meta:
@@ -26,6 +30,8 @@ class TriggerEventBriefSerializer(ScaleSerializer):
 
 
 class TriggerEventSerializer(ScaleSerializer):
+    """A trigger event in full: its type, the rule that caused it, and when it occurred."""
+
     rule = TriggerRuleSerializer(allow_null=True, read_only=True)
 
     class Meta:

@@ -15,11 +15,63 @@ import isodate
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 MAX_REPEATS = 1000
 _SPACE_FOR_PLUS = re.compile(r"^(\S+T[0-9:.,]+) ([0-9]{2}(?::?[0-9]{2})?)$")
 PG_BIGINT_MAX = 2**63 - 1
 _EMPTY_DURATION = re.compile(r"-?PT?")
+
+# The forms ``started``/``ended`` take, as the OpenAPI schema gives them to clients (and to
+# generators and schemathesis, which make values from it): exactly what the field accepts.
+# No look-arounds, so that JavaScript, Python and hypothesis read it alike.
+_YEAR = r"(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+_LEAP_YEAR = r"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+_MONTH_DAY = (
+    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    r"|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+_TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?"
+# An unencoded "+" in a query string arrives as a space: 2015-01-01T00:00:00 05:00.
+_OFFSET = r"(?:Z|[-+ ](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)"
+_DATETIME = rf"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)T{_TIME}{_OFFSET}"
+_N = r"[0-9]{1,12}"
+_DATE_PART = (
+    rf"(?:{_N}Y(?:{_N}M)?(?:{_N}W)?(?:{_N}D)?|{_N}M(?:{_N}W)?(?:{_N}D)?|{_N}W(?:{_N}D)?|{_N}D)"
+)
+_SECONDS = rf"{_N}(?:\.[0-9]{{1,6}})?S"
+_TIME_PART = rf"(?:{_N}H(?:{_N}M)?(?:{_SECONDS})?|{_N}M(?:{_SECONDS})?|{_SECONDS})"
+_DURATION = rf"P(?:{_DATE_PART}(?:T{_TIME_PART})?|T{_TIME_PART})"
+# Empty is allowed: the field reads ?started= as no started at all.
+DATETIME_OR_DURATION_PATTERN = rf"^(?:{_DATETIME}|{_DURATION})?$"
+DATETIME_OR_DURATION_MAX_LENGTH = 100
+_DATETIME_OR_DURATION = re.compile(DATETIME_OR_DURATION_PATTERN)
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+class RepeatedTextInput(forms.TextInput):
+    """A repeatable parameter in an HTML form (the browsable API's filter form): a text box
+    per value given and a blank one to add a value; every value of the parameter is read.
+    The page leaves blank boxes out when it sends the form (static/scale/filter_form.js):
+    an empty value is a 400, as in any request."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.getlist(name) if hasattr(data, "getlist") else data.get(name)
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        values = value if isinstance(value, list | tuple) else [value]
+        given = [item for item in values if item not in (None, "")]
+        return mark_safe(  # each box is rendered, and escaped, by Django
+            "".join(super(RepeatedTextInput, self).render(name, item, attrs, renderer)
+                    for item in [*given, ""])
+        )
+
+
+class RepeatedSelect(forms.SelectMultiple):
+    """A repeatable parameter of known values in an HTML form: a multiple choice, whose
+    browser sends one parameter per value chosen."""
 
 
 class MultiValueField(forms.Field):
@@ -33,7 +85,7 @@ class MultiValueField(forms.Field):
     cleans to a list with duplicates removed, or ``[]`` when absent.
     """
 
-    widget = forms.MultipleHiddenInput
+    widget = RepeatedTextInput
 
     def __init__(self, *, child: forms.Field, **kwargs) -> None:
         kwargs.setdefault("required", False)
@@ -114,7 +166,9 @@ def choice_filter(field_name: str, *, choices, label: str) -> MultiValueFilter:
     child = forms.ChoiceField(
         choices=choices, error_messages={"invalid_choice": f"must be one of {names}."}
     )
-    return MultiValueFilter(field_name=field_name, child=child, label=label)
+    return MultiValueFilter(
+        field_name=field_name, child=child, label=label, widget=RepeatedSelect(choices=choices)
+    )
 
 
 class StrictBooleanField(forms.Field):
@@ -123,6 +177,7 @@ class StrictBooleanField(forms.Field):
 
     TRUE = ("true", "1")
     FALSE = ("false", "0")
+    widget = forms.Select(choices=[("", "---------"), ("true", "true"), ("false", "false")])
 
     def to_python(self, value) -> bool | None:
         if value in (None, ""):
@@ -142,7 +197,13 @@ class StrictBooleanFilter(django_filters.Filter):
 
 
 class DateTimeOrDurationField(forms.Field):
-    """An ISO-8601 datetime with a timezone, or an ISO-8601 duration meaning "now minus it"."""
+    """An ISO-8601 datetime with a timezone, or an ISO-8601 duration meaning "now minus it",
+    in the forms of ``DATETIME_OR_DURATION_PATTERN``.
+
+    A moment beyond the calendar's ends (a duration longer than the time since year 1,
+    ``0001-01-01T00:00:00+01:00``) is the earliest or latest instant: the window it bounds
+    holds the same rows.
+    """
 
     widget = forms.TextInput
 
@@ -150,9 +211,21 @@ class DateTimeOrDurationField(forms.Field):
         if value in (None, ""):
             return None
         text = str(value).strip()
+        moment = self._parse(text)
+        # Parsed first, for the messages that say what is wrong; then only the documented
+        # forms (isodate also reads week dates, basic formats, decimal commas...).
+        if len(text) > DATETIME_OR_DURATION_MAX_LENGTH or not _DATETIME_OR_DURATION.match(text):
+            raise forms.ValidationError(
+                "%(value)s is not in a form this service takes: an ISO-8601 datetime with a "
+                "timezone such as 2015-01-01T00:00:00Z or 2015-01-01T00:00:00.000+05:00, or "
+                "an ISO-8601 duration such as PT3H0M0S or P1DT12H.",
+                params={"value": repr(text)},
+            )
+        return moment
+
+    def _parse(self, text: str) -> datetime:
         if text.startswith(("P", "-P")):
             return self._from_duration(text)
-        # An unencoded "+" in a query string arrives as a space: 2015-01-01T00:00:00 05:00.
         text = _SPACE_FOR_PLUS.sub(r"\1+\2", text)
         try:
             moment = isodate.parse_datetime(text)
@@ -176,10 +249,8 @@ class DateTimeOrDurationField(forms.Field):
         # In UTC: PostgreSQL refuses offsets beyond 15:59 (+23:00 is valid ISO-8601).
         try:
             return moment.astimezone(UTC)
-        except OverflowError as exc:  # 0001-01-01T00:00:00+01:00 is in year 0 in UTC
-            raise forms.ValidationError(
-                "%(value)s is out of range.", params={"value": repr(text)}
-            ) from exc
+        except OverflowError:  # 0001-01-01T00:00:00+01:00 is in year 0 in UTC
+            return _EARLIEST if moment.year == 1 else _LATEST
 
     def _from_duration(self, text: str) -> datetime:
         # isodate reads "P" and "PT" as a zero duration; ISO 8601 wants one component.
@@ -191,17 +262,21 @@ class DateTimeOrDurationField(forms.Field):
             )
         try:
             duration = isodate.parse_duration(text)
-            moment = timezone.now() - duration
-        except (ValueError, isodate.ISO8601Error, OverflowError, TypeError) as exc:
+        except (ValueError, isodate.ISO8601Error, TypeError) as exc:
             raise forms.ValidationError(
                 "%(value)s is not a usable ISO-8601 duration (PT3H0M0S).",
                 params={"value": repr(text)},
             ) from exc
+        except OverflowError:  # more days than a timedelta holds: longer than the calendar
+            return _EARLIEST
         if isinstance(duration, timedelta) and duration < timedelta(0):
             raise forms.ValidationError(
                 "%(value)s is a negative duration.", params={"value": repr(text)}
             )
-        return moment
+        try:
+            return timezone.now() - duration
+        except (OverflowError, ValueError):  # reaches before year 1
+            return _EARLIEST
 
 
 class DateTimeOrDurationFilter(django_filters.Filter):
@@ -242,6 +317,8 @@ class OrderField(MultiValueField):
     """
 
     def __init__(self, *, allowed: tuple[str, ...], **kwargs) -> None:
+        terms = [term for name in allowed for term in (name, f"-{name}")]
+        kwargs.setdefault("widget", RepeatedSelect(choices=[(term, term) for term in terms]))
         super().__init__(child=forms.CharField(max_length=100, strip=True), **kwargs)
         self.allowed = allowed
 

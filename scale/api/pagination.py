@@ -207,17 +207,32 @@ class StrictPageNumberPagination(PageNumberPagination):
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
         """The envelope of every list: all four keys are always present."""
-        page_url = {"type": "string", "format": "uri", "nullable": True}
+        page_url = {"type": ["string", "null"], "format": "uri"}
         return {
             "type": "object",
+            "description": "A page of results: how many match the query parameters in all, "
+            "the URLs of the next and previous pages, and this page's results.",
             "required": ["count", "next", "previous", "results"],
             "properties": {
+                # The examples (the contract's) frame an operation's example row in a page.
                 "count": {
                     "type": "integer",
                     "description": "The number of results that match the query parameters.",
+                    "example": 68,
                 },
-                "next": {**page_url, "description": "The URL of the next page, or null."},
-                "previous": {**page_url, "description": "The URL of the previous page, or null."},
-                "results": schema,
+                "next": {
+                    **page_url, "description": "The URL of the next page, or null.", "example": None
+                },
+                "previous": {
+                    **page_url,
+                    "description": "The URL of the previous page, or null.",
+                    "example": None,
+                },
+                # drf-spectacular passes a placeholder, not a schema, to frame examples.
+                "results": {
+                    **schema,
+                    "description": "List of result JSON objects that match the query "
+                    "parameters.",
+                } if isinstance(schema, dict) else schema,
             },
         }

@@ -17,6 +17,12 @@ class FastJSONRenderer(JSONRenderer):
         if data is None:
             return b""
         try:
-            return orjson.dumps(data, default=_fallback.default)
+            body = orjson.dumps(data, default=_fallback.default)
         except TypeError:
             return super().render(data, accepted_media_type, renderer_context)
+        if self.get_indent(accepted_media_type, renderer_context or {}):
+            # For a person (the browsable API asks for indent=4, a client may too): the
+            # rows PostgreSQL rendered are embedded as they came, so the page is read back
+            # and written again, two spaces a level.
+            return orjson.dumps(orjson.loads(body), option=orjson.OPT_INDENT_2)
+        return body

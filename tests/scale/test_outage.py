@@ -59,6 +59,9 @@ def test_database_outages_are_503_with_retry_after_and_the_service_recovers(
     def refusing() -> bool:
         return any(status == 503 for status, *_ in answers[-CLIENTS * 2:])
 
+    def recovered() -> bool:
+        return all(status == 200 for status, *_ in answers[-CLIENTS * 4:])
+
     try:
         wait_for(answering, timeout=60, message=log_path.read_text())
         clients = [threading.Thread(target=read_jobs, args=(n % 2 == 0,))
@@ -75,7 +78,8 @@ def test_database_outages_are_503_with_retry_after_and_the_service_recovers(
         wait_for(refusing, timeout=20, message="no 503 after the postmaster was killed")
         wait_for(lambda: running_socket_dir(pgdata) is not None, timeout=120)
         back_after_kill = wait_for(answering, timeout=10)
-        time.sleep(0.5)
+        # Every worker answers again, each once its own backoff (at most 4 s) has passed.
+        wait_for(recovered, timeout=15, message="a worker still refused after the restart")
         stop.set()
         for client in clients:
             client.join(timeout=30)

@@ -61,7 +61,7 @@ class FilterSetPaginator(Paginator):
 
     The count is a sub-select of that statement (``count_expression``). A subclass may
     know it without counting rows: that is an endpoint's count strategy
-    (``job.pagination.JobCountPaginator``).
+    (``CounterPaginator``, which the job and execution lists use).
     """
 
     def __init__(self, filterset, rows: QuerySet, per_page: int) -> None:

@@ -3,12 +3,11 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from job.models import Job, JobType
 from tests import factories
+from tests.api_checks import statement_count
 
 pytestmark = pytest.mark.django_db
 
@@ -146,16 +145,11 @@ def test_unknown_job_types_are_404(api_client, job_types, path):
 
 @pytest.mark.django_db(transaction=True)
 def test_query_counts_do_not_grow_with_rows(api_client):
-    def queries(path):
-        with CaptureQueriesContext(connection) as captured:
-            assert api_client.get(path, {"page_size": 1000}).status_code == 200
-        return len(captured)
-
     factories.JobTypeFactory()
-    one = queries("/job-types/")
+    one = statement_count(api_client, "/job-types/")
     for _ in range(20):
         factories.JobFactory(job_type=factories.JobTypeFactory())
     # One statement, its own snapshot: the page's ids, their JSON and the count.
-    assert one == queries("/job-types/") == 1
+    assert one == statement_count(api_client, "/job-types/") == 1
     # One statement: the job type's JSON with everything nested.
-    assert queries(f"/job-types/{JobType.objects.first().pk}/") == 1
+    assert statement_count(api_client, f"/job-types/{JobType.objects.first().pk}/") == 1

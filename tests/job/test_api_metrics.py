@@ -4,12 +4,11 @@ job types' daily counts of ended jobs, from ``job_day_count``."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from job.models import Job, JobDayCount
 from job.services import job_cancel
 from tests import factories
+from tests.api_checks import statement_count
 
 pytestmark = pytest.mark.django_db
 
@@ -244,23 +243,19 @@ def test_writes_are_405(api_client):
 
 @pytest.mark.django_db(transaction=True)
 def test_query_counts_do_not_grow_with_rows(api_client):
-    def queries(path, **params):
-        with CaptureQueriesContext(connection) as captured:
-            assert api_client.get(path, {"page_size": 1000, **params}).status_code == 200
-        return len(captured)
-
     job_type = factories.JobTypeFactory()
     _ended(job_type, "COMPLETED", DAY1)
     ids = [job_type.pk]
-    one = queries("/metrics/job-types/plot-data/")
-    one_each = queries("/metrics/job-types/plot-data/", choice_id=ids + [ids[0] + 1])
+    plot = "/metrics/job-types/plot-data/"
+    one = statement_count(api_client, plot)
+    one_each = statement_count(api_client, plot, choice_id=ids + [ids[0] + 1])
     for n in range(10):
         other = factories.JobTypeFactory()
         ids.append(other.pk)
         _ended(other, "FAILED", DAY1 + timedelta(days=n), factories.ErrorFactory())
     # BEGIN, SET TRANSACTION, every column's sums by day, COMMIT.
-    assert one == queries("/metrics/job-types/plot-data/") == 4
-    assert one_each == queries("/metrics/job-types/plot-data/", choice_id=ids) == 4
+    assert one == statement_count(api_client, plot) == 4
+    assert one_each == statement_count(api_client, plot, choice_id=ids) == 4
     # BEGIN, SET TRANSACTION, the choices' JSON, COMMIT; the list is declared: none.
-    assert queries("/metrics/job-types/") == 4
-    assert queries("/metrics/") == 0
+    assert statement_count(api_client, "/metrics/job-types/") == 4
+    assert statement_count(api_client, "/metrics/") == 0

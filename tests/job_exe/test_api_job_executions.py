@@ -3,12 +3,11 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from job_exe.models import JobExecution
 from tests import factories
+from tests.api_checks import statements
 
 pytestmark = pytest.mark.django_db
 
@@ -124,17 +123,12 @@ def test_unknown_executions_are_404(api_client, executions, path):
 
 @pytest.mark.django_db(transaction=True)
 def test_logs_are_never_read_and_query_counts_do_not_grow(api_client):
-    def queries(path):
-        with CaptureQueriesContext(connection) as captured:
-            assert api_client.get(path, {"page_size": 1000}).status_code == 200
-        return [q["sql"] for q in captured.captured_queries]
-
     factories.JobExecutionFactory(stdout="x", stderr="y")
-    one = queries("/job-executions/")
+    one = statements(api_client, "/job-executions/")
     for _ in range(20):
         factories.JobExecutionFactory(error=factories.ErrorFactory(), stdout="x", stderr="y")
-    many = queries("/job-executions/")
-    details = queries(f"/job-executions/{JobExecution.objects.first().pk}/")
+    many = statements(api_client, "/job-executions/")
+    details = statements(api_client, f"/job-executions/{JobExecution.objects.first().pk}/")
     # One statement, its own snapshot: the page's ids, their JSON and the count.
     assert len(one) == len(many) == 1
     # One statement: the execution's JSON.

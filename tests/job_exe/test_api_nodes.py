@@ -3,12 +3,11 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from job_exe.models import JobExecution, Node
 from tests import factories
+from tests.api_checks import statement_count
 
 pytestmark = pytest.mark.django_db
 
@@ -181,21 +180,17 @@ def test_status_window_chooses_the_executions_counted(api_client, nodes):
 
 @pytest.mark.django_db(transaction=True)
 def test_query_counts_do_not_grow_with_rows(api_client):
-    def queries(path):
-        with CaptureQueriesContext(connection) as captured:
-            assert api_client.get(path, {"page_size": 1000}).status_code == 200
-        return len(captured)
-
     first = factories.NodeFactory()
-    one = [queries("/nodes/"), queries("/nodes/status/")]
+    one = [statement_count(api_client, "/nodes/"), statement_count(api_client, "/nodes/status/")]
     for _ in range(10):
         node = factories.NodeFactory()
         for status in ("RUNNING", "COMPLETED", "FAILED"):
             factories.JobExecutionFactory(node=node, status=status)
     # One statement, its own snapshot: the page's ids, their JSON and the count.
-    assert one == [queries("/nodes/"), queries("/nodes/status/")] == [1, 1]
+    now = [statement_count(api_client, "/nodes/"), statement_count(api_client, "/nodes/status/")]
+    assert one == now == [1, 1]
     # One statement: the node's JSON with its running executions.
-    assert queries(f"/nodes/{first.pk}/") == 1
+    assert statement_count(api_client, f"/nodes/{first.pk}/") == 1
 
 
 @pytest.mark.parametrize(

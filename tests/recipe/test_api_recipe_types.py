@@ -3,12 +3,11 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from recipe.models import RecipeType
 from tests import factories
+from tests.api_checks import statement_count
 
 pytestmark = pytest.mark.django_db
 
@@ -153,13 +152,8 @@ def test_unknown_recipe_types_are_404(api_client, recipe_types, path):
 
 @pytest.mark.django_db(transaction=True)
 def test_query_counts_do_not_grow_with_rows(api_client):
-    def queries(path):
-        with CaptureQueriesContext(connection) as captured:
-            assert api_client.get(path, {"page_size": 1000}).status_code == 200
-        return len(captured)
-
     factories.RecipeTypeFactory()
-    one = queries("/recipe-types/")
+    one = statement_count(api_client, "/recipe-types/")
     job_types = factories.JobTypeFactory.create_batch(5)
     for _ in range(20):
         factories.RecipeTypeFactory(
@@ -167,6 +161,6 @@ def test_query_counts_do_not_grow_with_rows(api_client):
             definition=definition(*((t.name, t.version) for t in job_types)),
         )
     # One statement, its own snapshot: the page's ids, their JSON and the count.
-    assert one == queries("/recipe-types/") == 1
+    assert one == statement_count(api_client, "/recipe-types/") == 1
     # One statement: the recipe type's JSON with its rule and job types.
-    assert queries(f"/recipe-types/{RecipeType.objects.last().pk}/") == 1
+    assert statement_count(api_client, f"/recipe-types/{RecipeType.objects.last().pk}/") == 1

@@ -3,12 +3,11 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from recipe.models import Recipe
 from tests import factories
+from tests.api_checks import statement_count
 
 pytestmark = pytest.mark.django_db
 
@@ -174,17 +173,12 @@ def test_unknown_recipes_are_404(api_client, recipes, path):
 
 @pytest.mark.django_db(transaction=True)
 def test_query_counts_do_not_grow_with_rows(api_client):
-    def queries(path):
-        with CaptureQueriesContext(connection) as captured:
-            assert api_client.get(path, {"page_size": 1000}).status_code == 200
-        return len(captured)
-
     factories.RecipeFactory()
-    one = queries("/recipes/")
+    one = statement_count(api_client, "/recipes/")
     for _ in range(10):
         recipe = factories.RecipeFactory()
         factories.RecipeJobFactory.create_batch(3, recipe=recipe)
     # One statement, its own snapshot: the page's ids, their JSON and the count.
-    assert one == queries("/recipes/") == 1
+    assert one == statement_count(api_client, "/recipes/") == 1
     # One statement: the recipe's JSON with its files and jobs.
-    assert queries(f"/recipes/{Recipe.objects.last().pk}/") == 1
+    assert statement_count(api_client, f"/recipes/{Recipe.objects.last().pk}/") == 1

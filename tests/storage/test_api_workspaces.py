@@ -3,12 +3,11 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from storage.models import Workspace
 from tests import factories
+from tests.api_checks import statement_count
 
 pytestmark = pytest.mark.django_db
 
@@ -132,15 +131,10 @@ def test_postgresql_renders_what_plain_drf_renders(api_client, workspaces):
 
 @pytest.mark.django_db(transaction=True)
 def test_query_counts_do_not_grow_with_rows(api_client):
-    def queries(path):
-        with CaptureQueriesContext(connection) as captured:
-            assert api_client.get(path, {"page_size": 1000}).status_code == 200
-        return len(captured)
-
     factories.WorkspaceFactory()
-    one = queries("/workspaces/")
+    one = statement_count(api_client, "/workspaces/")
     factories.WorkspaceFactory.create_batch(20)
     # One statement, its own snapshot: the page's ids, their JSON and the count.
-    assert one == queries("/workspaces/") == 1
+    assert one == statement_count(api_client, "/workspaces/") == 1
     # One statement: the workspace's JSON.
-    assert queries(f"/workspaces/{Workspace.objects.first().pk}/") == 1
+    assert statement_count(api_client, f"/workspaces/{Workspace.objects.first().pk}/") == 1

@@ -1,6 +1,9 @@
+from collections.abc import Callable
+from datetime import datetime
+
 from django.db import models
 from django.db.models import F, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Now
 
 
 class Node(models.Model):
@@ -15,8 +18,14 @@ class Node(models.Model):
     is_paused_errors = models.BooleanField(default=False, db_default=False)
     is_active = models.BooleanField(default=True)
     # Whether the node's agent is connected, as whoever manages the nodes last reported it
-    # (Scale asked its Mesos master; none runs here): false until reported.
+    # (Scale asked its Mesos master; none runs here): false until reported. For a node that
+    # workers keep alive (``alive_until`` set), the API reads ``alive_until`` instead
+    # (``node_online``).
     is_online = models.BooleanField(default=False, db_default=False)
+    # Until when the workers on this host vouch for it: each keep-alive of a worker
+    # (``manage.py scale_worker``) moves it to the database's now() plus
+    # ``SCALE_NODE_ALIVE_SECONDS``; null for a node no worker ever registered.
+    alive_until = models.DateTimeField(blank=True, null=True)
     # The node's hardware as it was last reported (Scale read it from Mesos): CPUs, and
     # memory and disk in MiB; null when not reported. /status/ sums it over the online nodes.
     cpus_total = models.FloatField(blank=True, null=True)
@@ -34,6 +43,29 @@ class Node(models.Model):
 
     def __str__(self) -> str:
         return self.hostname
+
+    def online(self, now: datetime) -> bool:
+        """``node_online`` in Python, at ``now``."""
+        if self.alive_until is None:
+            return self.is_online
+        return self.alive_until > now
+
+
+def node_online(ref: Callable[[str], F] = F) -> models.Expression:
+    """Whether a node is online, as of the statement's now(): while a worker keeps it alive
+    (``alive_until`` in the future) when workers manage it, else as last reported
+    (``is_online``). Computed on read, so a worker that was killed makes its node offline
+    as soon as its last keep-alive lapses, with nothing left to write that down.
+
+    ``ref`` names a column of the node (``F``, or a path from the model read)."""
+    alive_until = ref("alive_until")
+    return models.Case(
+        models.When(**{f"{alive_until.name}__isnull": True}, then=ref("is_online")),
+        default=models.ExpressionWrapper(
+            models.Q(**{f"{alive_until.name}__gt": Now()}), output_field=models.BooleanField()
+        ),
+        output_field=models.BooleanField(),
+    )
 
 
 class JobExecution(models.Model):

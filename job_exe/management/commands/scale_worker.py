@@ -3,8 +3,10 @@
 A Procrastinate worker on the ``scale-jobs`` queue, in the database the service uses (the
 embedded one, or ``DATABASE_URL``): any number of them, on any number of hosts, share the
 queue through PostgreSQL alone. Beside it, a housekeeping thread registers this host as a
-Node and keeps it alive, and every 2 s fails the RUNNING executions whose lease expired
-(their worker was killed, or lost the database; ``job_exes_fail_lost``).
+Node (with the CPUs, memory and disk it finds) and keeps it alive (the node is online
+while a keep-alive is less than ``SCALE_NODE_ALIVE_SECONDS`` old), and every 2 s fails the
+RUNNING executions whose lease expired (their worker was killed, or lost the database;
+``job_exes_fail_lost``).
 
 When the database goes away (a restart), Procrastinate's worker stops with an error; this
 command starts it again every second until the database answers, while the executions
@@ -18,12 +20,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import signal
 import socket
 import threading
 import time
 
 import psycopg
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, OperationalError, connection
 from procrastinate.contrib.django import app
@@ -50,8 +54,30 @@ class OneLineOutages(logging.Filter):
         return True
 
 SWEEP_SECONDS = 2.0
-KEEP_ALIVE_SECONDS = 10.0
 SHUTDOWN_GRACE_SECONDS = 10.0
+
+
+def hardware() -> dict[str, float | None]:
+    """This host's CPUs, memory (MiB) and the disk (MiB) of the executions' working
+    directories, as the node's ``cpus_total``, ``mem_total`` and ``disk_total``; None for
+    what cannot be found."""
+    mebibyte = 1024 * 1024
+    try:
+        cpus: float | None = float(len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        cpus = float(os.cpu_count()) if os.cpu_count() else None
+    try:
+        mem: float | None = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / mebibyte
+    except (AttributeError, OSError, ValueError):
+        mem = None
+    directory = settings.SCALE_WORK_DIR
+    while not directory.exists() and directory != directory.parent:
+        directory = directory.parent
+    try:
+        disk: float | None = shutil.disk_usage(directory).total / mebibyte
+    except OSError:
+        disk = None
+    return {"cpus": cpus, "mem": mem, "disk": disk}
 
 
 class Command(BaseCommand):
@@ -98,7 +124,7 @@ class Command(BaseCommand):
     def _register(hostname: str) -> int:
         while True:
             try:
-                return services.node_register(hostname=hostname)
+                return services.node_register(hostname=hostname, **hardware())
             except DatabaseError as exc:
                 logger.warning("the database is not answering; trying again: %s", exc)
                 connection.close()
@@ -106,13 +132,15 @@ class Command(BaseCommand):
 
     @staticmethod
     def _housekeeping(node_id: int, stop: threading.Event) -> None:
-        last_keep_alive = 0.0
-        while not stop.wait(SWEEP_SECONDS):
+        # Three keep-alives per window: one lost to a slow database leaves the node online.
+        keep_alive_seconds = settings.SCALE_NODE_ALIVE_SECONDS / 3
+        last_keep_alive = time.monotonic()
+        while not stop.wait(min(SWEEP_SECONDS, keep_alive_seconds)):
             try:
                 lost = services.job_exes_fail_lost()
                 if lost:
                     logger.warning("failed %d lost executions", lost)
-                if time.monotonic() - last_keep_alive >= KEEP_ALIVE_SECONDS:
+                if time.monotonic() - last_keep_alive >= keep_alive_seconds:
                     services.node_keep_alive(node_id=node_id)
                     last_keep_alive = time.monotonic()
             except DatabaseError as exc:

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
+from django.contrib.postgres.aggregates import BoolOr
 from django.db import connection, models, transaction
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from procrastinate.contrib.django import app as procrastinate_app
 
 from job.job_data import check_job_data, interface_inputs, media_type_allowed
 from job.models import Job, JobCount, JobInputFile, JobType, JobTypeRevision
-from job_exe.models import JobExecution, JobExecutionCount
+from job_exe.models import (
+    EXECUTION_MEASURES,
+    JobExecution,
+    JobExecutionCount,
+    JobExecutionDayTime,
+    execution_times,
+)
 from recipe.models import RecipeJob
 from scale.exceptions import Conflict, DomainError, NotFound
 from storage.models import ScaleFile, Workspace
@@ -283,6 +292,103 @@ def job_exe_count_rebuild() -> CounterRebuild:
         grouped="""SELECT e.status, j.job_type_id, e.node_id, count(*)
             FROM job_exe e JOIN job j ON j.id = e.job_id GROUP BY 1, 2, 3""",
     )
+
+
+_DAY_TIME_SUMS = ("count", *(f"{m}_{kind}" for m in EXECUTION_MEASURES
+                              for kind in ("count", "sum")))
+_DAY_TIME_EXTREMES = tuple(f"{m}_{kind}" for m in EXECUTION_MEASURES for kind in ("min", "max"))
+
+
+def job_exe_day_times(executions) -> dict[tuple, dict[str, Any]]:
+    """``job_exe_day_time``'s figures per (day, job type) computed from ``executions`` (a
+    queryset of them), in one aggregate query: what the triggers' rows sum to."""
+    completed = executions.filter(status=JobExecution.Status.COMPLETED, ended__isnull=False)
+    times = execution_times()
+    aggregates: dict[str, Any] = {"count": models.Count("id")}
+    for measure, seconds in times.items():
+        aggregates[f"{measure}_count"] = models.Count(seconds)
+        aggregates[f"{measure}_sum"] = models.Sum(seconds, default=0.0)
+        aggregates[f"{measure}_min"] = models.Min(seconds)
+        aggregates[f"{measure}_max"] = models.Max(seconds)
+    rows = (
+        completed.order_by()
+        .values(day=TruncDate("ended", tzinfo=UTC), type_id=models.F("job__job_type_id"))
+        .annotate(**aggregates)
+    )
+    return {(row.pop("day"), row.pop("type_id")): row for row in rows}
+
+
+@transaction.atomic
+def job_exe_day_time_rebuild() -> CounterRebuild:
+    """Write ``job_exe_day_time`` again from the completed executions: one row per (day,
+    job type), none stale. As ``job_exe_count_rebuild``, writers of executions wait."""
+    with connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE job_exe IN SHARE MODE")
+    actual = job_exe_day_times(JobExecution.objects.all())
+    kept = {
+        (row.pop("occurred"), row.pop("job_type_id")): row
+        for row in JobExecutionDayTime.objects.order_by().values("occurred", "job_type_id")
+        .annotate(
+            stale=BoolOr("stale"),
+            **{name: models.Sum(name) for name in _DAY_TIME_SUMS},
+            **{name: (models.Min if name.endswith("_min") else models.Max)(name)
+               for name in _DAY_TIME_EXTREMES},
+        )
+        if row["count"]
+    }
+
+    def same(key) -> bool:
+        have, want = kept.get(key), actual.get(key)
+        if have is None or want is None or have["stale"]:
+            return False
+        return all(
+            have[name] == want[name] if name.endswith("count") or name in _DAY_TIME_EXTREMES
+            else abs(have[name] - want[name]) <= 1e-6 * max(1.0, abs(want[name]))
+            for name in (*_DAY_TIME_SUMS, *_DAY_TIME_EXTREMES)
+        )
+
+    corrected = sum(not same(key) for key in kept.keys() | actual.keys())
+    JobExecutionDayTime.objects.all().delete()
+    JobExecutionDayTime.objects.bulk_create(
+        JobExecutionDayTime(occurred=day, job_type_id=job_type_id, **figures)
+        for (day, job_type_id), figures in sorted(actual.items())
+    )
+    return CounterRebuild(
+        counters=len(actual), rows=sum(row["count"] for row in actual.values()),
+        corrected=corrected,
+    )
+
+
+def job_exe_day_time_fold() -> int:
+    """Sum the rows of each (day, job type) of ``job_exe_day_time`` that has several into
+    one (its counts and sums added, the least minimum and greatest maximum, stale if any
+    was); how many rows went. One statement: rows that writers append meanwhile are not
+    its, and stay as they are; two folds at once each fold the rows they deleted."""
+    columns = ", ".join((*_DAY_TIME_SUMS, *_DAY_TIME_EXTREMES))
+    folded = ", ".join(
+        [*(f"sum({name})" for name in _DAY_TIME_SUMS),
+         *(f"{'min' if name.endswith('_min') else 'max'}({name})" for name in _DAY_TIME_EXTREMES)]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH keys AS (
+                SELECT occurred, job_type_id FROM job_exe_day_time
+                GROUP BY 1, 2 HAVING count(*) > 1
+            ), gone AS (
+                DELETE FROM job_exe_day_time t USING keys k
+                WHERE t.occurred = k.occurred AND t.job_type_id = k.job_type_id
+                RETURNING t.*
+            ), kept AS (
+                INSERT INTO job_exe_day_time (occurred, job_type_id, stale, {columns})
+                SELECT occurred, job_type_id, bool_or(stale), {folded} FROM gone
+                GROUP BY 1, 2
+                -- A key whose executions were all taken away again keeps no row.
+                HAVING sum(count) <> 0 OR bool_or(stale)
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM gone) - (SELECT count(*) FROM kept)"""
+        )
+        return cursor.fetchone()[0]
 
 
 def _rebuild_counter(counter, *, locked: str, keys: tuple[str, ...], grouped: str):

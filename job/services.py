@@ -383,7 +383,7 @@ def job_exe_day_time_fold() -> int:
                 SELECT occurred, job_type_id, bool_or(stale), {folded} FROM gone
                 GROUP BY 1, 2
                 -- A key whose executions were all taken away again keeps no row.
-                HAVING sum(count) <> 0 OR bool_or(stale)
+                HAVING sum(count) <> 0
                 RETURNING 1
             )
             SELECT (SELECT count(*) FROM gone) - (SELECT count(*) FROM kept)"""

@@ -359,15 +359,44 @@ def job_exe_day_time_rebuild() -> CounterRebuild:
     )
 
 
+# An execution's times in SQL (as the triggers of job_exe_day_time measure them), for the
+# rows ``x`` of job_exe: t.queue ... t.run, then s.stage.
+_EXECUTION_TIMES_SQL = """
+    CROSS JOIN LATERAL (SELECT job_exe_seconds(x.queued, x.started) AS queue,
+        job_exe_seconds(x.pre_started, x.pre_completed) AS pre,
+        job_exe_seconds(x.job_started, x.job_completed) AS job,
+        job_exe_seconds(x.post_started, x.post_completed) AS post,
+        job_exe_seconds(x.started, x.ended) AS run) t
+    CROSS JOIN LATERAL (SELECT CASE WHEN t.run IS NOT NULL THEN greatest(
+        t.run - coalesce(t.pre, 0) - coalesce(t.job, 0) - coalesce(t.post, 0), 0) END AS stage) s
+"""
+
+
 def job_exe_day_time_fold() -> int:
     """Sum the rows of each (day, job type) of ``job_exe_day_time`` that has several into
-    one (its counts and sums added, the least minimum and greatest maximum, stale if any
-    was); how many rows went. One statement: rows that writers append meanwhile are not
-    its, and stay as they are; two folds at once each fold the rows they deleted."""
+    one (its counts and sums added, the least minimum and greatest maximum); how many rows
+    went. A stale key gets its extremes from its executions, and is stale no more; a key
+    whose executions were all taken away keeps no row.
+
+    One statement, one snapshot: the rows it deletes and the executions it reads agree (a
+    writer commits an execution and its row together). Rows appended meanwhile are not
+    its and stay as they are (a removal among them is a stale row of its own); two folds at
+    once each fold the rows they deleted.
+    """
     columns = ", ".join((*_DAY_TIME_SUMS, *_DAY_TIME_EXTREMES))
     folded = ", ".join(
-        [*(f"sum({name})" for name in _DAY_TIME_SUMS),
-         *(f"{'min' if name.endswith('_min') else 'max'}({name})" for name in _DAY_TIME_EXTREMES)]
+        [*(f"sum({name}) AS {name}" for name in _DAY_TIME_SUMS),
+         *(f"{'min' if name.endswith('_min') else 'max'}({name}) AS {name}"
+           for name in _DAY_TIME_EXTREMES)]
+    )
+    fresh = ", ".join(
+        f"{'min' if name.endswith('_min') else 'max'}("
+        f"{'s' if name.startswith('stage') else 't'}.{name.rsplit('_', 1)[0]}) AS {name}"
+        for name in _DAY_TIME_EXTREMES
+    )
+    extremes = ", ".join(
+        f"CASE WHEN f.occurred IS NULL THEN g.{name} ELSE f.{name} END"
+        for name in _DAY_TIME_EXTREMES
     )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -378,12 +407,25 @@ def job_exe_day_time_fold() -> int:
                 DELETE FROM job_exe_day_time t USING keys k
                 WHERE t.occurred = k.occurred AND t.job_type_id = k.job_type_id
                 RETURNING t.*
+            ), summed AS (
+                SELECT occurred, job_type_id, bool_or(stale) AS stale, {folded} FROM gone
+                GROUP BY 1, 2 HAVING sum(count) <> 0
+            ), fresh AS (
+                SELECT g.occurred, g.job_type_id, {fresh}
+                FROM summed g
+                JOIN job_exe x ON x.status = 'COMPLETED'
+                    AND x.ended >= g.occurred::timestamp AT TIME ZONE 'UTC'
+                    AND x.ended < (g.occurred + 1)::timestamp AT TIME ZONE 'UTC'
+                JOIN job j ON j.id = x.job_id AND j.job_type_id = g.job_type_id
+                {_EXECUTION_TIMES_SQL}
+                WHERE g.stale
+                GROUP BY 1, 2
             ), kept AS (
                 INSERT INTO job_exe_day_time (occurred, job_type_id, stale, {columns})
-                SELECT occurred, job_type_id, bool_or(stale), {folded} FROM gone
-                GROUP BY 1, 2
-                -- A key whose executions were all taken away again keeps no row.
-                HAVING sum(count) <> 0
+                SELECT g.occurred, g.job_type_id, g.stale AND f.occurred IS NULL,
+                    {", ".join(f"g.{name}" for name in _DAY_TIME_SUMS)}, {extremes}
+                FROM summed g LEFT JOIN fresh f
+                    ON f.occurred = g.occurred AND f.job_type_id = g.job_type_id
                 RETURNING 1
             )
             SELECT (SELECT count(*) FROM gone) - (SELECT count(*) FROM kept)"""

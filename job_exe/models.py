@@ -247,9 +247,10 @@ class JobExecutionDayTime(models.Model):
     ``*_min`` and the greatest of its ``*_max``. Those are exact while a key only ever
     gained executions; a statement that took one away marks its row ``stale``, and a
     reader then computes that key's extremes from the executions themselves
-    (``job_exe_completed_ended_idx``). ``job_exe_day_time_fold`` sums a key's rows into
-    one, and ``job_exe_day_time_rebuild`` (``manage.py recount_jobs``) writes them again
-    from the executions.
+    (``job_exe_completed_ended_idx``), until ``job_exe_day_time_fold`` (the workers, every
+    minute) sums the key's rows into one, with its extremes read from its executions.
+    ``job_exe_day_time_rebuild`` (``manage.py recount_jobs``) writes every row again from
+    the executions.
     """
 
     occurred = models.DateField()

@@ -243,20 +243,27 @@ def test_fold_sums_each_days_rows_into_one_and_changes_no_value(api_client, type
     for run in (100, 300, 50):
         _execution(a, ended=DAY1, run=run)
     _execution(b, ended=DAY2, run=20)
+    JobExecution.objects.filter(pk=_execution(b, ended=DAY2, run=500).pk).delete()  # stale
     gone = _execution(a, ended=DAY2, run=40)
     JobExecution.objects.filter(pk=gone.pk).delete()  # day 2 of a: nothing left
     before = _plot(api_client, choice_id=[a.pk, b.pk])
-    rows = JobExecutionDayTime.objects.count()
-    assert rows == 6
+    assert JobExecutionDayTime.objects.count() == 8
+    assert JobExecutionDayTime.objects.filter(stale=True).count() == 2
 
-    assert job_exe_day_time_fold() == 4
+    assert job_exe_day_time_fold() == 6
 
     assert _plot(api_client, choice_id=[a.pk, b.pk]) == before
     kept = JobExecutionDayTime.objects.order_by("occurred", "job_type_id")
-    assert [(r.occurred.isoformat(), r.job_type_id, r.count, r.run_min, r.run_max, r.stale)
-            for r in kept] == [("2026-11-20", a.pk, 3, 50.0, 300.0, False),
-                               ("2026-11-21", b.pk, 1, 20.0, 20.0, False)]
+    # The stale day got its extremes from its executions: no longer stale.
+    assert [(r.occurred.isoformat(), r.job_type_id, r.count, r.run_sum, r.run_min, r.run_max,
+             r.stage_max, r.stale)
+            for r in kept] == [("2026-11-20", a.pk, 3, 450.0, 50.0, 300.0, 300.0, False),
+                               ("2026-11-21", b.pk, 1, 20.0, 20.0, 20.0, 20.0, False)]
     assert job_exe_day_time_fold() == 0
+    actual = job_exe_day_times(JobExecution.objects.all())
+    for row in kept:
+        figures = actual[(row.occurred, row.job_type_id)]
+        assert {name: getattr(row, name) for name in figures} == figures
 
 
 @pytest.mark.django_db(transaction=True)

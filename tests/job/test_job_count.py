@@ -203,6 +203,7 @@ def test_recount_jobs_repairs_counters_that_bypassed_triggers_missed(jobs):
     assert out.getvalue() == (
         "job_count rebuilt: 7 jobs in 6 counters; 1 was wrong.\n"
         "job_exe_count rebuilt: 0 executions in 0 counters; 0 were wrong.\n"
+        "job_exe_day_time rebuilt: 0 completed executions in 0 counters; 0 were wrong.\n"
     )
     assert _counted() == _actual()
     out = io.StringIO()
@@ -210,4 +211,5 @@ def test_recount_jobs_repairs_counters_that_bypassed_triggers_missed(jobs):
     assert out.getvalue() == (
         "job_count rebuilt: 7 jobs in 6 counters; 0 were wrong.\n"
         "job_exe_count rebuilt: 0 executions in 0 counters; 0 were wrong.\n"
+        "job_exe_day_time rebuilt: 0 completed executions in 0 counters; 0 were wrong.\n"
     )

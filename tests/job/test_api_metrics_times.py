@@ -295,7 +295,7 @@ def test_recount_rebuilds_the_day_times_after_their_triggers_were_bypassed(types
         assert {name: getattr(row, name) for name in figures} == figures
     out = StringIO()
     call_command("recount_jobs", stdout=out)
-    assert "job_exe_day_time rebuilt: 2 completed executions in 2 counters; 0 were wrong." in (
+    assert "job_exe_day_time rebuilt: 2 counters summing 2; 0 were wrong." in (
         out.getvalue()
     )
 

@@ -4,10 +4,11 @@ A Procrastinate worker on the ``scale-jobs`` queue, in the database the service 
 embedded one, or ``DATABASE_URL``): any number of them, on any number of hosts, share the
 queue through PostgreSQL alone. Beside it, a housekeeping thread registers this host as a
 Node (with the CPUs, memory and disk it finds) and keeps it alive (the node is online
-while a keep-alive is less than ``SCALE_NODE_ALIVE_SECONDS`` old), and every 2 s fails the
+while a keep-alive is less than ``SCALE_NODE_ALIVE_SECONDS`` old), every 2 s fails the
 RUNNING executions whose lease expired (their worker was killed, or lost the database;
-``job_exes_fail_lost``); every minute it folds the rows the completed executions appended
-to ``job_exe_day_time`` (``job_exe_day_time_fold``), which keeps the metrics' reads short.
+``job_exes_fail_lost``), and every 5 s folds the counter ledgers (``scale.counters.fold_all``;
+one worker at a time does) and the rows the completed executions appended to
+``job_exe_day_time`` (``job_exe_day_time_fold``), which keep the reads that sum them short.
 
 When the database goes away (a restart), Procrastinate's worker stops with an error; this
 command starts it again every second until the database answers, while the executions
@@ -35,6 +36,7 @@ from procrastinate.contrib.django import app
 
 from job.services import JOBS_QUEUE, job_exe_day_time_fold
 from job_exe import services, tasks
+from scale import counters
 
 logger = logging.getLogger("scale.worker")
 
@@ -55,7 +57,7 @@ class OneLineOutages(logging.Filter):
         return True
 
 SWEEP_SECONDS = 2.0
-FOLD_SECONDS = 60.0
+FOLD_SECONDS = 5.0
 SHUTDOWN_GRACE_SECONDS = 10.0
 
 
@@ -136,7 +138,8 @@ class Command(BaseCommand):
     def _housekeeping(node_id: int, stop: threading.Event) -> None:
         # Three keep-alives per window: one lost to a slow database leaves the node online.
         keep_alive_seconds = settings.SCALE_NODE_ALIVE_SECONDS / 3
-        last_keep_alive = last_fold = time.monotonic()
+        last_keep_alive = time.monotonic()
+        last_fold = 0.0
         while not stop.wait(min(SWEEP_SECONDS, keep_alive_seconds)):
             try:
                 lost = services.job_exes_fail_lost()
@@ -146,6 +149,7 @@ class Command(BaseCommand):
                     services.node_keep_alive(node_id=node_id)
                     last_keep_alive = time.monotonic()
                 if time.monotonic() - last_fold >= FOLD_SECONDS:
+                    counters.fold_all()
                     job_exe_day_time_fold()
                     last_fold = time.monotonic()
             except DatabaseError as exc:

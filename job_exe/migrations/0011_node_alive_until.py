@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('job_exe', '0009_execution_task_and_lease'),
+        ('job_exe', '0010_counter_ledger'),
     ]
 
     operations = [

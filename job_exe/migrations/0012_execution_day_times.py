@@ -109,7 +109,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('error', '0002_error_is_builtin'),
         ('job', '0011_queue_permissions'),
-        ('job_exe', '0010_node_alive_until'),
+        ('job_exe', '0011_node_alive_until'),
     ]
 
     operations = [

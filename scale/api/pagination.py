@@ -40,7 +40,7 @@ from scale.api.seek import (
     read_token,
     request_digest,
     seek,
-    seek_condition,
+    seek_parts,
     sort_keys,
 )
 
@@ -143,10 +143,9 @@ class FilterSetPaginator(Paginator):
             if bottom + self.per_page > PG_BIGINT_MAX:
                 # An OFFSET beyond PostgreSQL's bigint (a DataError): past any last page.
                 raise EmptyPage(self.error_messages["no_results"])
-            ids = self.object_list[bottom : bottom + self.per_page]
+            found = self.read(self.object_list[bottom : bottom + self.per_page])
         else:
-            ids = self.sought(position)[: self.per_page]
-        found = self.read(ids)
+            found = self.read_sought(position, self.per_page)
         if not found:
             if number > 1:
                 # Past the last page (the message's page count is read apart).
@@ -158,11 +157,14 @@ class FilterSetPaginator(Paginator):
     def cursor_page(self, position: Position | None) -> CursorPage:
         """The rows after (before) ``position``, or the first ones; one more is read to
         tell whether more rows follow (precede) them."""
-        ids = self.object_list if position is None else self.sought(position)
-        found = self.read(ids[: self.per_page + 1])
-        if not found and position is None:
-            self.count = 0
-        # Without rows, a sought page's count is read apart (rows changed meanwhile).
+        limit = self.per_page + 1
+        if position is None:
+            found = self.read(self.object_list[:limit])
+            if not found:
+                self.count = 0
+        else:
+            # Without rows, the count is read apart (the rows changed meanwhile).
+            found = self.read_sought(position, limit)
         backwards = position is not None and position.before
         more = len(found) > self.per_page
         if more:
@@ -176,23 +178,34 @@ class FilterSetPaginator(Paginator):
             paginator=self,
         )
 
-    def sought(self, position: Position) -> QuerySet:
-        """The ids of the FilterSet's rows after ``position`` in order, or of those before
-        it nearest first."""
-        condition = seek_condition(self.keys, position.values, before=position.before)
-        queryset = seek(self.filterset, self.filterset.qs, condition)
-        if position.before:
-            queryset = queryset.reverse()
-        return queryset.values_list("pk", flat=True)
+    def read_sought(self, position: Position, limit: int) -> list[tuple[str, tuple | None]]:
+        """The ``limit`` rows nearest ``position`` after it (before it), in order.
 
-    def read(self, ids: QuerySet) -> list[tuple[str, tuple | None]]:
-        """The JSON and the sort key of the rows of ``ids``, in order; sets the count."""
+        Each stretch of the order after the key (``seek_parts``) gives its first
+        ``limit`` ids off the index, and the page is the first ``limit`` of those."""
+        ids = []
+        for condition in seek_parts(self.keys, position.values, before=position.before):
+            queryset = seek(self.filterset, self.filterset.qs, condition)
+            if position.before:
+                queryset = queryset.reverse()
+            ids.append(queryset.values_list("pk", flat=True)[:limit])
+        union = ids[0].union(*ids[1:], all=True) if len(ids) > 1 else ids[0]
+        return self.read(union, limit=limit, backwards=position.before)
+
+    def read(
+        self, ids: QuerySet, *, limit: int | None = None, backwards: bool = False
+    ) -> list[tuple[str, tuple | None]]:
+        """The JSON and the sort key of the rows of ``ids`` in order (the last ``limit``
+        of them with ``backwards``, else the first); sets the count."""
         columns = [key.expression for key in self.keys or ()]
-        found = list(
-            self.rows.filter(pk__in=ids)
-            .order_by(*self.ordering)
-            .values_list(RENDERED, self.count_expression(), *columns)
-        )
+        rows = self.rows.filter(pk__in=ids).order_by(*self.ordering)
+        if backwards:
+            rows = rows.reverse()
+        if limit is not None:
+            rows = rows[:limit]
+        found = list(rows.values_list(RENDERED, self.count_expression(), *columns))
+        if backwards:
+            found.reverse()
         if found:
             self.count = found[0][1]
         return [(row[0], tuple(row[2:]) if self.keys else None) for row in found]

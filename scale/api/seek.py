@@ -144,20 +144,54 @@ class RowComparison(Expression):
         return f"{parts[0]} {self.operator} {parts[1]}", params
 
 
-def seek_condition(keys: Sequence[SortKey], values: Sequence[Any], *, before: bool = False) -> Q:
+def seek_parts(keys: Sequence[SortKey], values: Sequence[Any], *, before: bool = False) -> list[Q]:
     """The rows strictly after the sort key ``values`` in the order of ``keys`` (before it
-    with ``before``), exactly as PostgreSQL sorts them, NULLs included.
+    with ``before``), exactly as PostgreSQL sorts them, NULLs included: the conditions of
+    one or two consecutive stretches of that order, in order.
 
-    It is the lexicographic expansion (a row is after when it equals ``values`` on the
-    first keys and is after on the next one), and with it a condition it implies that an
-    index on the keys serves as a range (``RowComparison``): PostgreSQL starts reading
-    the ordering index at the key instead of at its beginning. That range covers the
-    leading keys that it can describe exactly: those of one direction, not NULL in
-    ``values``, and, ascending, of columns that cannot be NULL (NULLs sort after every
-    value, and a row comparison with a NULL is not true).
+    Each is the lexicographic expansion (a row is after when it equals ``values`` on the
+    first keys and is after on the next one) with a condition it implies that an index
+    on the keys serves as a range (``RowComparison``), so that PostgreSQL starts reading
+    the ordering index at the key instead of at its beginning. A range covers the
+    leading keys of one direction that are not NULL in ``values`` and, ascending, cannot
+    be NULL: NULLs sort after every value, and a row comparison with a NULL is not true.
+    So when it would start at an ascending key that may be NULL, there are two
+    stretches, each a range of the index: the rows with a value there, then those
+    without (and, descending from a NULL, the other NULLs, then the rows with a value).
     """
     if before:
         keys = [key.reversed() for key in keys]
+    exact = _exact(keys, values)
+    start = 0
+    forced = []
+    # Nothing sorts after NULL ascending: the rows after it are NULL on that key too.
+    while start < len(keys) and values[start] is None and not keys[start].descending:
+        forced.append(IsNull(keys[start].expression, True))
+        start += 1
+    if start == len(keys) or not keys[start].nullable:
+        return [Q(*forced, *_range(keys, values, start), exact)]
+    key = keys[start]
+    if not key.descending:
+        valued = [*keys[:start], replace(key, nullable=False), *keys[start + 1 :]]
+        return [
+            Q(*forced, IsNull(key.expression, False), *_range(valued, values, start), exact),
+            Q(*forced, IsNull(key.expression, True), exact),
+        ]
+    if values[start] is None:
+        # Descending, NULLs come first: the rest of the NULLs, then every row with a value.
+        return [
+            Q(*forced, IsNull(key.expression, True), *_range(keys, values, start + 1), exact),
+            Q(*forced, IsNull(key.expression, False), exact),
+        ]
+    return [Q(*forced, *_range(keys, values, start), exact)]
+
+
+def seek_condition(keys: Sequence[SortKey], values: Sequence[Any], *, before: bool = False) -> Q:
+    """``seek_parts`` as one condition: the rows after (before) the sort key ``values``."""
+    return reduce(operator.or_, seek_parts(keys, values, before=before))
+
+
+def _exact(keys: Sequence[SortKey], values: Sequence[Any]) -> Q:
     alternatives = []
     equal: list = []
     for key, value in zip(keys, values, strict=True):
@@ -167,8 +201,7 @@ def seek_condition(keys: Sequence[SortKey], values: Sequence[Any], *, before: bo
         equal.append(IsNull(key.expression, True) if value is None
                      else Exact(key.expression, _value(key, value)))
     # No alternative: the key is the last row's, nothing is after it.
-    exact = reduce(operator.or_, alternatives) if alternatives else Q(pk__in=[])
-    return Q(*_index_range(keys, values), exact)
+    return reduce(operator.or_, alternatives) if alternatives else Q(pk__in=[])
 
 
 def _beyond(key: SortKey, value: Any):
@@ -181,13 +214,8 @@ def _beyond(key: SortKey, value: Any):
     return Q(after) | Q(IsNull(key.expression, True)) if key.nullable else after
 
 
-def _index_range(keys: Sequence[SortKey], values: Sequence[Any]) -> list:
-    conditions = []
-    start = 0
-    # Nothing sorts after NULL ascending: the rows after it are NULL on that key too.
-    while start < len(keys) and values[start] is None and not keys[start].descending:
-        conditions.append(IsNull(keys[start].expression, True))
-        start += 1
+def _range(keys: Sequence[SortKey], values: Sequence[Any], start: int) -> list:
+    """The row comparison over the keys from ``start`` that one can describe exactly."""
     end = start
     while (
         end < len(keys)
@@ -196,14 +224,13 @@ def _index_range(keys: Sequence[SortKey], values: Sequence[Any]) -> list:
         and (keys[end].descending or not keys[end].nullable)
     ):
         end += 1
-    if end > start:
-        conditions.append(RowComparison(
-            [key.expression for key in keys[start:end]],
-            [_value(key, value)
-             for key, value in zip(keys[start:end], values[start:end], strict=True)],
-            "<=" if keys[start].descending else ">=",
-        ))
-    return conditions
+    if end == start:
+        return []
+    return [RowComparison(
+        [key.expression for key in keys[start:end]],
+        [_value(key, value) for key, value in zip(keys[start:end], values[start:end], strict=True)],
+        "<=" if keys[start].descending else ">=",
+    )]
 
 
 def _value(key: SortKey, value: Any) -> Value:
@@ -248,7 +275,8 @@ def make_token(
     numbered ``page`` that the row is on, in page mode; a cursor has neither)."""
     payload = {"k": [_encode(value) for value in values], "b": int(before), "q": digest,
                "p": page, "s": page_size}
-    return signing.dumps(payload, salt=TOKEN_SALT)
+    # No timestamp (signing.dumps has one): the same page always has the same links.
+    return signing.Signer(salt=TOKEN_SALT).sign_object(payload)
 
 
 @dataclass(frozen=True)
@@ -267,7 +295,7 @@ def read_token(name: str, text: str, keys: Sequence[SortKey] | None) -> Position
     None when it was made for another order (``keys``: None when the order cannot be
     sought)."""
     try:
-        payload = signing.loads(text, salt=TOKEN_SALT)
+        payload = signing.Signer(salt=TOKEN_SALT).unsign_object(text)
         values, before, digest = payload["k"], bool(payload["b"]), payload["q"]
         page, page_size = payload["p"], payload["s"]
     except (signing.BadSignature, TypeError, KeyError, ValueError) as exc:

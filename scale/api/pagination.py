@@ -342,7 +342,8 @@ class StrictPageNumberPagination(PageNumberPagination):
         name = self.cursor_query_param
         if paginator.keys is None:
             raise ValidationError({name: "this order cannot be paged by cursor (it sorts by "
-                                         "another table's columns); page by page instead."})
+                                         "another table's columns or computed values); page "
+                                         "by page instead."})
         text = params.getlist(name)[-1]
         if text == self.cursor_start:
             return None
@@ -391,7 +392,47 @@ class StrictPageNumberPagination(PageNumberPagination):
         return replace_query_param(url, self.cursor_query_param, token)
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
-        """``page`` and ``page_size`` as ``parse_positive_int`` accepts them."""
+        """``page`` and ``page_size`` as ``parse_positive_int`` accepts them; ``after``,
+        ``before`` and ``cursor`` on the lists read through ``FilterSetPaginator``
+        (``pages_by_key`` of the view)."""
+        by_key = getattr(view, "pages_by_key", False)
+        token = {"type": "string", "minLength": 1, "maxLength": 2000}
+        return [*self._page_parameters(), *([
+            {
+                "name": self.after_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Set by the next link: the page is the rows after the last "
+                "row of the page before it, sought by key however deep it is. A value this "
+                "service did not make is a 400; one made for another page, page size, order "
+                "or filters is ignored (the page is then read by its number).",
+                "schema": token,
+            },
+            {
+                "name": self.before_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Set by the previous link, as after is by the next link: the "
+                "rows before the first row of the page after it.",
+                "schema": token,
+            },
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Page by cursor instead of by page number: "
+                f"{self.cursor_query_param}={self.cursor_start} for the first page, then the "
+                "value in the next and previous links. No page number and no offset: each "
+                "page is sought by key after (or before) the row where the last one ended, "
+                "however far it is; count is still exact, an empty page is a 200. Not with "
+                "page, after or before, nor with an order by another table's columns "
+                "(job_type__name...); a cursor made for other filters or another order is "
+                "a 400. page_size may change from page to page.",
+                "schema": {"oneOf": [{"type": "string", "const": self.cursor_start}, token]},
+            },
+        ] if by_key else [])]
+
+    def _page_parameters(self) -> list[dict]:
         return [
             {
                 "name": self.page_query_param,

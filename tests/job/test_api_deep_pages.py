@@ -225,7 +225,7 @@ def test_cursor_refusals(api_client, jobs):
     assert refusal("/jobs/", {"cursor": "start", "page": 2}).startswith("page: cannot be ")
     assert refusal("/jobs/", {"cursor": "start", "order": "job_type__name"}) == (
         "cursor: this order cannot be paged by cursor (it sorts by another table's "
-        "columns); page by page instead.\n"
+        "columns or computed values); page by page instead.\n"
     )
     cursor = _query(_get(api_client, "/jobs/", {"cursor": "start", "page_size": 2})["next"])
     other = refusal("/jobs/", {"cursor": cursor["cursor"][0], "status": "FAILED"})

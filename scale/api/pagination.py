@@ -23,10 +23,11 @@ they are now. ``count`` is always the number of rows now.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from django.core.paginator import EmptyPage, InvalidPage, Page, Paginator
 from django.db import models
-from django.db.models import BigIntegerField, Expression, QuerySet, Subquery, Sum
+from django.db.models import BigIntegerField, Expression, Q, QuerySet, Subquery
 from django.utils.functional import cached_property
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -39,7 +40,6 @@ from scale.api.seek import (
     make_token,
     read_token,
     request_digest,
-    seek,
     seek_parts,
     sort_keys,
 )
@@ -135,6 +135,24 @@ class FilterSetPaginator(Paginator):
         """The number of the FilterSet's rows, as a sub-select of the page's statement."""
         return SubqueryCount(self.filterset.qs.order_by().values("pk"))
 
+    def page_ids(self, bottom: int, top: int) -> QuerySet:
+        """The ids of the rows from position ``bottom`` up to ``top``, in order, as a
+        sub-select of the page's statement."""
+        return self.object_list[bottom:top]
+
+    def seek_ids(self, condition: Q, limit: int, *, backwards: bool) -> QuerySet:
+        """The ids of the first ``limit`` rows that meet a seek condition
+        (``scale.api.seek.seek_parts``), in order (``backwards``: in reverse order, the
+        condition being one of rows before a key), as a sub-select of the page's
+        statement; the page is taken from them in order.
+
+        A paginator whose FilterSet's rows are read in parts (``page_ids`` of
+        ``job.pagination.JobUpdatePaginator``) applies the condition to each part."""
+        queryset = self.filterset.qs.filter(condition)
+        if backwards:
+            queryset = queryset.reverse()
+        return queryset.values_list("pk", flat=True)[:limit]
+
     def page(self, number: int, position: Position | None = None) -> KeyedPage:
         """Page ``number``: the rows at its offset, or those after (before) ``position``,
         the last row of the page before it (the first of the page after it)."""
@@ -143,7 +161,7 @@ class FilterSetPaginator(Paginator):
             if bottom + self.per_page > PG_BIGINT_MAX:
                 # An OFFSET beyond PostgreSQL's bigint (a DataError): past any last page.
                 raise EmptyPage(self.error_messages["no_results"])
-            found = self.read(self.object_list[bottom : bottom + self.per_page])
+            found = self.read(self.page_ids(bottom, bottom + self.per_page))
         else:
             found = self.read_sought(position, self.per_page)
         if not found:
@@ -159,7 +177,7 @@ class FilterSetPaginator(Paginator):
         tell whether more rows follow (precede) them."""
         limit = self.per_page + 1
         if position is None:
-            found = self.read(self.object_list[:limit])
+            found = self.read(self.page_ids(0, limit))
             if not found:
                 self.count = 0
         else:
@@ -183,12 +201,10 @@ class FilterSetPaginator(Paginator):
 
         Each stretch of the order after the key (``seek_parts``) gives its first
         ``limit`` ids off the index, and the page is the first ``limit`` of those."""
-        ids = []
-        for condition in seek_parts(self.keys, position.values, before=position.before):
-            queryset = seek(self.filterset, self.filterset.qs, condition)
-            if position.before:
-                queryset = queryset.reverse()
-            ids.append(queryset.values_list("pk", flat=True)[:limit])
+        ids = [
+            self.seek_ids(condition, limit, backwards=position.before)
+            for condition in seek_parts(self.keys, position.values, before=position.before)
+        ]
         union = ids[0].union(*ids[1:], all=True) if len(ids) > 1 else ids[0]
         return self.read(union, limit=limit, backwards=position.before)
 
@@ -212,44 +228,118 @@ class FilterSetPaginator(Paginator):
 
 
 class CounterPaginator(FilterSetPaginator):
-    """A count summed from the few matching rows of a counter table when the query
+    """A count summed from the few matching rows of a counter ledger when the query
     filters by nothing but what its keys answer, else counted from the rows themselves.
 
-    ``counter`` is a model of one row per key with its ``count``, kept exact by triggers
-    in each writer's transaction (``job.models.JobCount``). The FilterSet's
+    ``counter`` is a ledger (``scale.counters``) of changes per key, kept exact by
+    triggers in each writer's transaction (``job.models.JobCount``). The FilterSet's
     ``COUNTED_FILTERS`` map the filters the counter answers to the counter's fields
     (``{"job_type_id": "job_type"}``); ``order`` changes no count.
+
+    ``window_counter``, when set, is a ledger of the same keys per time bucket of the
+    field that ``started``/``ended`` window (``job.models.JobTimeCount``): a count with a
+    window sums the window's whole buckets there, the widest that fit first
+    (``window_buckets``), and counts from the rows only those in the partial minutes at
+    its two edges. Both ways cost the same for a window of an hour or of a month.
     """
 
     counter: type[models.Model]
+    window_counter: type[models.Model] | None = None
 
     def count_expression(self) -> Expression:
-        rows = self.counter_rows()
-        if rows is None:
+        filterset = self.filterset
+        if not self.counts_from_keys():
             return super().count_expression()
-        return SubquerySum(rows.values("count"))
+        started = filterset.form.cleaned_data.get("started")
+        ended = filterset.form.cleaned_data.get("ended")
+        if started is None and ended is None:
+            return SubquerySum(self.counted(self.counter).values("count"))
+        finest = min(self.window_counter.WIDTHS)
+        # The window [started, ended] is the whole buckets of [low, high), the rows from
+        # started up to low and the rows from high to ended.
+        low = None if started is None else _ceil(started, finest)
+        high = None if ended is None else _floor(ended, finest)
+        if low is not None and high is not None and low >= high:
+            return super().count_expression()  # no whole minute: a minute or two of rows
+        buckets = Q()
+        for width, first, last in window_buckets(low, high, self.window_counter.WIDTHS):
+            bounds = {"width": width}
+            if first is not None:
+                bounds["bucket__gte"] = first
+            if last is not None:
+                bounds["bucket__lt"] = last
+            buckets |= Q(**bounds)
+        total = SubquerySum(self.counted(self.window_counter).filter(buckets).values("count"))
+        field = filterset.filters["started"].field_name
+        rows = filterset.qs.order_by().values("pk")
+        if low is not None:
+            total += SubqueryCount(rows.filter(**{f"{field}__lt": low}))
+        if high is not None:
+            total += SubqueryCount(rows.filter(**{f"{field}__gte": high}))
+        return total
 
     @cached_property
     def count(self) -> int:
-        rows = self.counter_rows()
-        if rows is None:
+        """The count alone, for Django's ``num_pages`` when a page is past the end."""
+        if not self.counts_from_keys():
             return super().count
-        return rows.aggregate(total=Sum("count"))["total"] or 0
+        model = self.object_list.model
+        counts = model._default_manager.annotate(n=self.count_expression()).values_list("n")
+        return next(iter(counts[:1]), (0,))[0]  # no rows at all: none to count
 
-    def counter_rows(self) -> QuerySet | None:
-        """The counter rows whose sum is the count, or None when the FilterSet filters
-        by more than the counter's keys."""
+    def counts_from_keys(self) -> bool:
+        """Whether the FilterSet filters by nothing but the counter's keys (and a time
+        window, with ``window_counter``)."""
         filterset = self.filterset
         data = filterset.form.cleaned_data
-        counted = filterset.COUNTED_FILTERS
-        if any(data.get(name) for name in filterset.filters if name not in (*counted, "order")):
-            return None
-        rows = self.counter._default_manager.order_by()
-        for name, path in counted.items():
+        answered = {*filterset.COUNTED_FILTERS, "order"}
+        if self.window_counter is not None:
+            answered |= {"started", "ended"}
+        return not any(data.get(name) for name in filterset.filters if name not in answered)
+
+    def counted(self, counter: type[models.Model]) -> QuerySet:
+        """The counter's rows of the keys the FilterSet selects."""
+        filterset = self.filterset
+        data = filterset.form.cleaned_data
+        rows = counter._default_manager.order_by()
+        for name, path in filterset.COUNTED_FILTERS.items():
             if value := data.get(name):
                 lookup = filterset.filters[name].lookup_expr
                 rows = rows.filter(**{f"{path}__{lookup}": value})
         return rows
+
+
+_ORIGIN = datetime(2000, 1, 1, tzinfo=UTC)  # the buckets' alignment: a UTC midnight
+
+
+def _floor(moment: datetime, width: int) -> datetime:
+    return moment - (moment - _ORIGIN) % timedelta(seconds=width)
+
+
+def _ceil(moment: datetime, width: int) -> datetime:
+    floor = _floor(moment, width)
+    return floor if floor == moment else floor + timedelta(seconds=width)
+
+
+def window_buckets(
+    low: datetime | None, high: datetime | None, widths: tuple[int, ...]
+) -> list[tuple[int, datetime | None, datetime | None]]:
+    """The fewest whole buckets that make up [low, high) (None: unbounded), as (width,
+    first bucket, end of the last one) ranges; ``widths`` widest first, each a multiple
+    of the next, ``low`` and ``high`` aligned to the narrowest."""
+    width, *narrower = widths
+    if not narrower:
+        return [(width, low, high)] if low is None or high is None or low < high else []
+    first = None if low is None else _ceil(low, width)
+    last = None if high is None else _floor(high, width)
+    if first is not None and last is not None and first >= last:
+        return window_buckets(low, high, tuple(narrower))
+    ranges = [(width, first, last)]
+    if first is not None:
+        ranges += window_buckets(low, first, tuple(narrower))
+    if last is not None:
+        ranges += window_buckets(last, high, tuple(narrower))
+    return ranges
 
 
 class StrictPageNumberPagination(PageNumberPagination):

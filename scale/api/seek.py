@@ -1,10 +1,11 @@
 """Seeking a page by the sort key of a neighbouring row instead of counting an offset.
 
-``sort_keys`` reads a queryset's ordering; ``seek_condition`` is the exact condition
-"after (or before) this sort key" in that ordering, with NULLs where PostgreSQL sorts
-them, written so that the ordering index serves it as a range; ``seek`` applies it to a
-FilterSet's rows. Tokens (``make_token``/``read_token``) carry a row's sort key in the
-page links, signed, and say which query and page they were made for
+``sort_keys`` reads a queryset's ordering; ``seek_parts`` is the exact condition "after
+(or before) this sort key" in that ordering, with NULLs where PostgreSQL sorts them,
+written so that the ordering index serves it as a range (``seek_condition``: the same as
+one condition); the paginator applies it to a FilterSet's rows
+(``FilterSetPaginator.seek_ids``). Tokens (``make_token``/``read_token``) carry a row's
+sort key in the page links, signed, and say which query and page they were made for
 (``scale.api.pagination``).
 """
 
@@ -235,17 +236,6 @@ def _range(keys: Sequence[SortKey], values: Sequence[Any], start: int) -> list:
 
 def _value(key: SortKey, value: Any) -> Value:
     return Value(value, output_field=key.field)
-
-
-def seek(filterset, queryset: QuerySet, condition: Q) -> QuerySet:
-    """``queryset`` (the FilterSet's rows, in their order) narrowed by a seek condition.
-
-    A FilterSet whose rows are not one filterable queryset (parts joined by UNION ALL)
-    defines ``seek(queryset, condition)`` to apply the condition to each of its parts; by
-    default it is ``queryset.filter(condition)``.
-    """
-    own = getattr(filterset, "seek", None)
-    return own(queryset, condition) if own else queryset.filter(condition)
 
 
 # The parameters a token does not depend on: the page's position and size.

@@ -9,7 +9,7 @@ DEMO_JOBS ?= 2000
 
 WORKER_CONCURRENCY ?= 1
 
-.PHONY: venv run worker test test-browser fuzz lint lint-schema client migrate stop-db bench bench-cancel soak
+.PHONY: venv run worker test test-browser fuzz lint lint-schema client migrate stop-db bench bench-cancel bench-workers soak
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,13 @@ bench: venv
 # with one worker, on the service's database.
 bench-cancel: migrate
 	$(BIN)/python bench/cancel_latency.py
+
+# Jobs/s of BENCH_WORKERS=8 workers (concurrency 1 each) on BENCH_WORKER_JOBS=10000 jobs
+# whose command is `true`, queued through POST /queue/new-job/ by BENCH_CLIENTS=4 clients,
+# with queue-to-start p50/p99, beside Procrastinate's rate for as many empty tasks on the
+# same workers; on a throwaway database scale_bench_workers, made again each run.
+bench-workers: venv
+	$(BIN)/python bench/workers.py
 
 # A long mixed read/cancel load (SOAK_CLIENTS=20 clients for SOAK_SECONDS=1800) against
 # the service as make run serves it, printing errors, p50/p99 and memory every minute.

@@ -16,7 +16,8 @@ on those same workers:
    the one before has completed: the queue-to-start latency with no backlog.
 
 It prints the queuing rate, jobs/s end to end (first queued to last completed) and in
-the steady state (between the 10th and the 90th percentile of completions), the
+the steady state (between the 10th and the 90th percentile of completions) and while a
+job was waiting (queued, not yet started: the workers' own rate, whatever the queuing's), the
 queue-to-start latency p50/p99 (the job's ``queued`` to its execution's ``started``, from
 the database) with the backlog and without, the status changes per second, and the
 engine's jobs/s beside them. Exit status 1 when a job did not complete.
@@ -259,11 +260,30 @@ def job_timings(after_id: int = 0) -> list[tuple[float, float, float]]:
         return [tuple(float(v) for v in row) for row in cursor.fetchall()]
 
 
+def busy_rate(timings: list[tuple[float, float, float]]) -> tuple[float, float]:
+    """Completions per second while a job was waiting (queued, not started: no worker
+    idle for want of work), and those seconds; NaN when there was never a backlog."""
+    events = sorted([(t[0], 1, 0) for t in timings] + [(t[1], -1, 0) for t in timings]
+                    + [(t[2], 0, 1) for t in timings])
+    waiting = 0
+    busy_seconds = completions = 0.0
+    previous = events[0][0]
+    for moment, change, completed in events:
+        if waiting > 0:
+            busy_seconds += moment - previous
+            completions += completed
+        waiting += change
+        previous = moment
+    return (completions / busy_seconds if busy_seconds else float("nan")), busy_seconds
+
+
 @dataclass
 class JobsResult:
     queuing_seconds: float
     rate: Rate
     latencies: list[float]
+    busy: float  # jobs/s while some job was waiting
+    busy_seconds: float
 
 
 def jobs_phase(port: int, token: str, job_type_id: int, count: int) -> JobsResult:
@@ -274,11 +294,13 @@ def jobs_phase(port: int, token: str, job_type_id: int, count: int) -> JobsResul
     first_queued = min(t[0] for t in timings)
     ends = sorted(t[2] for t in timings)
     ten, ninety = ends[int(0.1 * (len(ends) - 1))], ends[int(0.9 * (len(ends) - 1))]
+    busy, busy_seconds = busy_rate(timings)
     return JobsResult(
         queuing_seconds=queuing,
         rate=Rate(end_to_end=count / (ends[-1] - first_queued),
                   steady=0.8 * count / (ninety - ten) if ninety > ten else float("nan")),
         latencies=[t[1] - t[0] for t in timings],
+        busy=busy, busy_seconds=busy_seconds,
     )
 
 
@@ -352,8 +374,10 @@ def main() -> int:
     say(f"| Procrastinate, {JOBS:,} empty tasks | {engine.end_to_end:.0f} | "
         f"{engine.steady:.0f} | – | – |")
     say()
-    say(f"queuing through the API: {JOBS / jobs.queuing_seconds:.0f} jobs/s "
+    say(f"queuing through the API: {JOBS / jobs.queuing_seconds:.1f} jobs/s "
         f"({CLIENTS} clients, {JOBS:,} in {jobs.queuing_seconds:.1f} s)")
+    say(f"jobs/s while a job was waiting (no worker idle for want of work): "
+        f"{jobs.busy:.1f} over {jobs.busy_seconds:.0f} s")
     say(f"status changes: {3 * jobs.rate.steady:.0f}/s of jobs in the steady state (each "
         "job inserted QUEUED, then RUNNING, then COMPLETED), as many of executions")
     say(f"Scale jobs / empty tasks, steady: {jobs.rate.steady / engine.steady:.1%}")

@@ -6,18 +6,20 @@ embedded server or the server of ``DATABASE_URL``), it starts the API under guni
 concurrency 1 each: one process per execution slot, as ``make worker`` starts them), then,
 on those same workers:
 
-1. *engine*: ``BENCH_WORKER_JOBS`` (default 10,000) empty Procrastinate tasks
-   (``bench/engine_tasks.py``) deferred at once; the time until the last has finished;
-2. *jobs*: as many jobs of a job type whose command is ``true``, queued through
-   ``POST /queue/new-job/`` (a user with ``job.queue_job`` and its token) by
-   ``BENCH_CLIENTS`` client threads (default 4), each on its own keep-alive connection;
+1. *engine*: ``BENCH_ENGINE_TASKS`` (default ``BENCH_WORKER_JOBS``) empty Procrastinate
+   tasks (``bench/engine_tasks.py``) deferred at once; the time until the last finished;
+2. *jobs*: ``BENCH_WORKER_JOBS`` (default 10,000) jobs of a job type whose command is
+   ``true``, queued through ``POST /queue/new-job/`` (a user with ``job.queue_job`` and
+   its token) by ``BENCH_CLIENTS`` client threads (default 4), each on its own keep-alive
+   connection;
    then the time until every job is COMPLETED;
 3. *idle latency*: ``BENCH_IDLE_JOBS`` (default 50) jobs queued one at a time, each when
    the one before has completed: the queue-to-start latency with no backlog.
 
 It prints the queuing rate, jobs/s end to end (first queued to last completed) and in
 the steady state (between the 10th and the 90th percentile of completions) and while a
-job was waiting (queued, not yet started: the workers' own rate, whatever the queuing's), the
+backlog of a job per worker (queued, not started: the workers' own rate, whatever the
+queuing's), the
 queue-to-start latency p50/p99 (the job's ``queued`` to its execution's ``started``, from
 the database) with the backlog and without, the status changes per second, and the
 engine's jobs/s beside them. Exit status 1 when a job did not complete.
@@ -29,6 +31,7 @@ import http.client
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -46,9 +49,11 @@ from bench.run import database_server, gunicorn, manage  # noqa: E402
 
 PYTHON = sys.executable
 JOBS = int(os.environ.get("BENCH_WORKER_JOBS") or 10000)
+TASKS = int(os.environ.get("BENCH_ENGINE_TASKS") or JOBS)
 WORKERS = int(os.environ.get("BENCH_WORKERS") or 8)
 CLIENTS = int(os.environ.get("BENCH_CLIENTS") or 4)
 IDLE_JOBS = int(os.environ.get("BENCH_IDLE_JOBS") or 50)
+DRAIN_JOBS = int(os.environ.get("BENCH_DRAIN_JOBS") or 1000)
 DATABASE = os.environ.get("BENCH_WORKERS_DATABASE") or "scale_bench_workers"
 # Seconds each phase may take per job before the run gives up (a slow machine included).
 PATIENCE = float(os.environ.get("BENCH_WORKERS_PATIENCE") or 0.5)
@@ -139,7 +144,7 @@ def workers(database_url: str, count: int, log_dir: Path):
 
 
 def wait_until(done, *, total: int, what: str) -> dict[float, float]:
-    """Poll ``done()`` (how many have finished) every 20 ms until ``total``; the monotonic
+    """Poll ``done()`` (how many have finished) every 0.25 s until ``total``; the monotonic
     time each tenth of ``total`` was first seen reached (0.1 ... 1.0)."""
     marks: dict[float, float] = {}
     deadline = time.monotonic() + 60 + PATIENCE * total
@@ -153,7 +158,7 @@ def wait_until(done, *, total: int, what: str) -> dict[float, float]:
             return marks
         if now > deadline:
             raise RuntimeError(f"{what}: {finished} of {total} finished in time")
-        time.sleep(0.02)
+        time.sleep(0.25)  # each poll is a query the workers compete with
 
 
 @dataclass
@@ -261,15 +266,15 @@ def job_timings(after_id: int = 0) -> list[tuple[float, float, float]]:
 
 
 def busy_rate(timings: list[tuple[float, float, float]]) -> tuple[float, float]:
-    """Completions per second while a job was waiting (queued, not started: no worker
-    idle for want of work), and those seconds; NaN when there was never a backlog."""
+    """Completions per second while at least ``WORKERS`` jobs were waiting (queued, not
+    started: no worker idle for want of work), and those seconds; NaN when never."""
     events = sorted([(t[0], 1, 0) for t in timings] + [(t[1], -1, 0) for t in timings]
                     + [(t[2], 0, 1) for t in timings])
     waiting = 0
     busy_seconds = completions = 0.0
     previous = events[0][0]
     for moment, change, completed in events:
-        if waiting > 0:
+        if waiting >= WORKERS:
             busy_seconds += moment - previous
             completions += completed
         waiting += change
@@ -286,11 +291,28 @@ class JobsResult:
     busy_seconds: float
 
 
-def jobs_phase(port: int, token: str, job_type_id: int, count: int) -> JobsResult:
-    queuing = queue_jobs(port, token, job_type_id, count)
-    say(f"  queued {count:,} jobs in {queuing:.1f} s ({count / queuing:.0f}/s)")
-    wait_until(completed_count, total=count, what="bench-true jobs")
+def last_job_id() -> int:
+    from job.models import Job
+
+    return Job.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def drain_rate() -> Rate:
+    """The rate of the jobs that were all queued before the workers started: first
+    execution started to last ended, and between 10% and 90% of the ends."""
     timings = job_timings()
+    ends = sorted(t[2] for t in timings)
+    ten, ninety = ends[int(0.1 * (len(ends) - 1))], ends[int(0.9 * (len(ends) - 1))]
+    return Rate(end_to_end=len(timings) / (ends[-1] - min(t[1] for t in timings)),
+                steady=0.8 * len(timings) / (ninety - ten) if ninety > ten else float("nan"))
+
+
+def jobs_phase(port: int, token: str, job_type_id: int, count: int) -> JobsResult:
+    after_id, before = last_job_id(), completed_count()
+    queuing = queue_jobs(port, token, job_type_id, count)
+    say(f"  queued {count:,} jobs in {queuing:.1f} s ({count / queuing:.1f}/s)")
+    wait_until(lambda: completed_count() - before, total=count, what="bench-true jobs")
+    timings = job_timings(after_id=after_id)
     first_queued = min(t[0] for t in timings)
     ends = sorted(t[2] for t in timings)
     ten, ninety = ends[int(0.1 * (len(ends) - 1))], ends[int(0.9 * (len(ends) - 1))]
@@ -328,8 +350,19 @@ def load() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
+def measured(port: int, token: str, job_type_id: int):
+    engine = engine_phase(TASKS)
+    say(f"  engine: {TASKS:,} empty tasks, {engine.end_to_end:.0f}/s end to end")
+    jobs = jobs_phase(port, token, job_type_id, JOBS)
+    say(f"  jobs: {JOBS:,} completed, {jobs.rate.end_to_end:.1f}/s end to end")
+    idle = idle_latencies(port, token, job_type_id, IDLE_JOBS) if IDLE_JOBS else []
+    return engine, jobs, idle, load()
+
+
 def main() -> int:
-    say(f"bench-workers: {WORKERS} workers, {JOBS:,} jobs and {JOBS:,} empty tasks, "
+    # SIGTERM as Ctrl-C: the workers and gunicorn are stopped on the way out.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    say(f"bench-workers: {WORKERS} workers, {JOBS:,} jobs and {TASKS:,} empty tasks, "
         f"{CLIENTS} queuing clients, {IDLE_JOBS} jobs one at a time; database {DATABASE}")
     say(f"  before: {load()}")
     url = fresh_database()
@@ -344,14 +377,16 @@ def main() -> int:
     connection.close()
     log_dir = Path(tempfile.mkdtemp(prefix="bench-workers-"))
     try:
-        with gunicorn(url) as port, workers(url, WORKERS, log_dir):
-            say(f"  gunicorn on port {port}, {WORKERS} workers ready (logs in {log_dir})")
-            engine = engine_phase(JOBS)
-            say(f"  engine: {JOBS:,} empty tasks, {engine.end_to_end:.0f}/s end to end")
-            jobs = jobs_phase(port, token, job_type_id, JOBS)
-            say(f"  jobs: {JOBS:,} completed, {jobs.rate.end_to_end:.1f}/s end to end")
-            idle = idle_latencies(port, token, job_type_id, IDLE_JOBS) if IDLE_JOBS else []
-            during = load()
+        with gunicorn(url) as port:
+            drain_queuing = queue_jobs(port, token, job_type_id, DRAIN_JOBS)
+            say(f"  queued {DRAIN_JOBS:,} jobs with no worker running in {drain_queuing:.1f} s "
+                f"({DRAIN_JOBS / drain_queuing:.1f}/s)")
+            with workers(url, WORKERS, log_dir):
+                say(f"  gunicorn on port {port}, {WORKERS} workers started (logs in {log_dir})")
+                wait_until(completed_count, total=DRAIN_JOBS, what="queued jobs")
+                drain = drain_rate()
+                say(f"  drain: {DRAIN_JOBS:,} jobs, {drain.end_to_end:.1f}/s")
+                engine, jobs, idle, during = measured(port, token, job_type_id)
     except BaseException:
         say(f"  the workers' logs are kept in {log_dir}")
         raise
@@ -371,16 +406,22 @@ def main() -> int:
         say(f"| Scale jobs (`true`), {IDLE_JOBS} queued one at a time | – | – | "
             f"{ms(statistics.median(idle))} "
             f"| {ms(percentile(idle, 0.99))} |")
-    say(f"| Procrastinate, {JOBS:,} empty tasks | {engine.end_to_end:.0f} | "
+    say(f"| Scale jobs (`true`), {DRAIN_JOBS:,} queued before the workers started | "
+        f"{drain.end_to_end:.1f} | {drain.steady:.1f} | – | – |")
+    say(f"| Procrastinate, {TASKS:,} empty tasks | {engine.end_to_end:.0f} | "
         f"{engine.steady:.0f} | – | – |")
     say()
     say(f"queuing through the API: {JOBS / jobs.queuing_seconds:.1f} jobs/s "
         f"({CLIENTS} clients, {JOBS:,} in {jobs.queuing_seconds:.1f} s)")
-    say(f"jobs/s while a job was waiting (no worker idle for want of work): "
+    say(f"jobs/s while {WORKERS}+ jobs were waiting (no worker idle for want of work): "
         f"{jobs.busy:.1f} over {jobs.busy_seconds:.0f} s")
-    say(f"status changes: {3 * jobs.rate.steady:.0f}/s of jobs in the steady state (each "
-        "job inserted QUEUED, then RUNNING, then COMPLETED), as many of executions")
-    say(f"Scale jobs / empty tasks, steady: {jobs.rate.steady / engine.steady:.1%}")
+    say(f"queuing with no worker running: {DRAIN_JOBS / drain_queuing:.1f} jobs/s")
+    say(f"status changes: {3 * jobs.rate.steady:.0f}/s of jobs while queuing and running "
+        "(each job inserted QUEUED, then RUNNING, then COMPLETED); "
+        f"{2 * drain.steady:.0f}/s while draining the queue (RUNNING, COMPLETED); as many "
+        "of executions")
+    say(f"Scale jobs / empty tasks, steady: {jobs.rate.steady / engine.steady:.1%} "
+        f"queued meanwhile, {drain.steady / engine.steady:.1%} draining")
     say(f"load during the run: {during}")
     return 0
 

@@ -63,8 +63,9 @@ bench-cancel: migrate
 
 # Jobs/s of BENCH_WORKERS=8 workers (concurrency 1 each) on BENCH_WORKER_JOBS=10000 jobs
 # whose command is `true`, queued through POST /queue/new-job/ by BENCH_CLIENTS=4 clients,
-# with queue-to-start p50/p99, beside Procrastinate's rate for as many empty tasks on the
-# same workers; on a throwaway database scale_bench_workers, made again each run.
+# with queue-to-start p50/p99, and on BENCH_DRAIN_JOBS=1000 queued before they start,
+# beside Procrastinate's rate for BENCH_ENGINE_TASKS empty tasks on the same workers; on a
+# throwaway database scale_bench_workers, made again each run.
 bench-workers: venv
 	$(BIN)/python bench/workers.py
 

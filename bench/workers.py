@@ -3,26 +3,27 @@
 On a throwaway database ``scale_bench_workers`` (dropped and created again each run, on the
 embedded server or the server of ``DATABASE_URL``), it starts the API under gunicorn as
 ``make bench`` does and ``BENCH_WORKERS`` workers (default 8; ``manage.py scale_worker``,
-concurrency 1 each: one process per execution slot, as ``make worker`` starts them), then,
-on those same workers:
+concurrency 1 each: one process per execution slot, as ``make worker`` starts them):
 
+0. *drain*: ``BENCH_DRAIN_JOBS`` (default 1,000) jobs of a job type whose command is
+   ``true`` queued through the API before the workers start, then the workers' rate on
+   that queue (first execution started to last ended): their own rate, whatever the
+   queuing's. Then, on the same workers:
 1. *engine*: ``BENCH_ENGINE_TASKS`` (default ``BENCH_WORKER_JOBS``) empty Procrastinate
    tasks (``bench/engine_tasks.py``) deferred at once; the time until the last finished;
-2. *jobs*: ``BENCH_WORKER_JOBS`` (default 10,000) jobs of a job type whose command is
-   ``true``, queued through ``POST /queue/new-job/`` (a user with ``job.queue_job`` and
-   its token) by ``BENCH_CLIENTS`` client threads (default 4), each on its own keep-alive
-   connection;
-   then the time until every job is COMPLETED;
+2. *jobs*: ``BENCH_WORKER_JOBS`` (default 10,000) such jobs, queued through
+   ``POST /queue/new-job/`` (a user with ``job.queue_job`` and its token) by
+   ``BENCH_CLIENTS`` client threads (default 4), each on its own keep-alive connection,
+   while the workers run; then the time until every job is COMPLETED;
 3. *idle latency*: ``BENCH_IDLE_JOBS`` (default 50) jobs queued one at a time, each when
    the one before has completed: the queue-to-start latency with no backlog.
 
-It prints the queuing rate, jobs/s end to end (first queued to last completed) and in
-the steady state (between the 10th and the 90th percentile of completions) and while a
-backlog of a job per worker (queued, not started: the workers' own rate, whatever the
-queuing's), the
+It prints the queuing rates, jobs/s end to end (first queued to last completed) and in the
+steady state (between the 10th and the 90th percentile of completions), the rate while a
+job per worker was waiting (NaN when the queuing never got that far ahead), the
 queue-to-start latency p50/p99 (the job's ``queued`` to its execution's ``started``, from
-the database) with the backlog and without, the status changes per second, and the
-engine's jobs/s beside them. Exit status 1 when a job did not complete.
+the database) with a backlog and without, the status changes per second, and the engine's
+rate beside them. Exit status 1 when a job did not complete.
 """
 
 from __future__ import annotations

@@ -4,10 +4,10 @@ Each is one transaction that locks the job's row, then the execution's (the orde
 ``job.services.job_cancel`` takes them in, so the two never deadlock), and changes
 nothing unless the execution is still in the state the worker believes: a cancel or a
 lost-execution sweep that got there first wins, and the worker's late report is dropped.
-Each writes the job before the execution, as ``job_queue_new`` and ``job_cancel`` do: the
-counters' triggers then take their rows in one order everywhere (``job_count``'s, then
-``job_exe_count``'s), so a claim and a job queued at the same moment do not deadlock
-(they did, under ``make bench-workers``, while the claim wrote the execution first).
+Each writes the job before the execution, as ``job_queue_new`` and ``job_cancel`` do, so
+that whatever the two tables' triggers lock is taken in one order everywhere: with the
+counters upserted into one row per key, a claim that wrote the execution first deadlocked
+against a job being queued (``make bench-workers``).
 
 - ``job_exe_claim``: QUEUED → RUNNING on a node (the job too), its lease started;
 - ``job_exe_renew``: the lease extended and the logs so far stored, while RUNNING;

@@ -567,3 +567,52 @@ def metrics_plot_data(*, first_day, last_day) -> tuple[str, tuple]:
         'results', json_build_array({", ".join(plots)}))::text
     """
     return sql, (first_day, last_day)
+
+
+# The run time columns (metrics.rst's example group): each aggregate's SQL over a day's
+# summed row (n: executions measured, total: their seconds, least/most: the extremes).
+RUN_TIME_COLUMNS = (
+    ("run_time_sum", "Run Time (Sum)", "Total", "sum", "round(total)"),
+    ("run_time_min", "Run Time (Min)", "Minimum", "min", "round(least)"),
+    ("run_time_max", "Run Time (Max)", "Maximum", "max", "round(most)"),
+    ("run_time_avg", "Run Time (Avg)", "Average", "avg", "round(total / n)"),
+)
+
+
+def metrics_run_times(*, first_day, last_day) -> tuple[str, tuple]:
+    """``/metrics/job-types/plot-data/`` with every job type as choice_id and
+    ``group=run_time``: per day and job type, the rows of ``job_exe_day_time`` summed, the
+    extremes of a stale day read from its completed executions."""
+    plots = []
+    for name, title, word, aggregate, value in RUN_TIME_COLUMNS:
+        plots.append(f"""json_build_object('column', json_build_object('name', '{name}',
+            'title', '{title}',
+            'description', '{word} time spent running the pre, job, and post tasks.',
+            'units', 'seconds', 'group', 'run_time', 'aggregate', '{aggregate}'),
+            'min_x', (SELECT min(occurred) FROM days), 'max_x', (SELECT max(occurred) FROM days),
+            'min_y', (SELECT min({value}) FROM days), 'max_y', (SELECT max({value}) FROM days),
+            'values', coalesce((SELECT json_agg(json_build_object('id', job_type_id,
+                'date', occurred, 'value', {value}) ORDER BY occurred, job_type_id) FROM days),
+                '[]'))""")
+    sql = f"""
+    WITH keys AS (
+        SELECT occurred, job_type_id, sum(run_count) AS n, sum(run_sum) AS total,
+               min(run_min) AS least, max(run_max) AS most, bool_or(stale) AS stale
+        FROM job_exe_day_time WHERE occurred >= %s AND occurred <= %s
+        GROUP BY occurred, job_type_id HAVING sum(run_count) <> 0
+    ), days AS (
+        SELECT k.occurred, k.job_type_id, k.n, k.total,
+               CASE WHEN k.stale THEN e.least ELSE k.least END AS least,
+               CASE WHEN k.stale THEN e.most ELSE k.most END AS most
+        FROM keys k LEFT JOIN LATERAL (
+            SELECT min(job_exe_seconds(x.started, x.ended)) AS least,
+                   max(job_exe_seconds(x.started, x.ended)) AS most
+            FROM job_exe x JOIN job j ON j.id = x.job_id
+            WHERE k.stale AND x.status = 'COMPLETED' AND j.job_type_id = k.job_type_id
+              AND x.ended >= k.occurred::timestamp AT TIME ZONE 'UTC'
+              AND x.ended < (k.occurred + 1)::timestamp AT TIME ZONE 'UTC'
+        ) e ON TRUE)
+    SELECT json_build_object('count', {len(plots)}, 'next', NULL, 'previous', NULL,
+        'results', json_build_array({", ".join(plots)}))::text
+    """
+    return sql, (first_day, last_day)

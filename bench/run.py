@@ -449,6 +449,12 @@ def reads(values: dict, base: str) -> list[Read]:
                  + [("column", name) for name in UI_FAILURE_RATE_COLUMNS]
                  + [("started", iso(month[0])), ("ended", iso(month[1]))]),
              floors.metrics_plot_data(first_day=month[0].date(), last_day=month[1].date())),
+        Read("/metrics/job-types/plot-data/ run times (30 days, every job type)",
+             "/metrics/job-types/plot-data/?" + urlencode(
+                 [("choice_id", pk) for pk in values["job_type_ids"]]
+                 + [("group", "run_time"), ("started", iso(month[0])),
+                    ("ended", iso(month[1]))]),
+             floors.metrics_run_times(first_day=month[0].date(), last_day=month[1].date())),
     ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.db.models import Q, QuerySet
 
 from job.models import LAGGING, STATUS_LAG, JobCount, JobTimeCount
@@ -63,10 +65,11 @@ class JobUpdatePaginator(JobCountPaginator):
         if started is None or self.filterset.form.cleaned_data.get("order"):
             return None
         jobs = self.filterset.qs
+        # STATUS_LAG before the window (at the earliest, the calendar's first moment).
+        lagged = max(started, datetime.min.replace(tzinfo=UTC) + STATUS_LAG) - STATUS_LAG
         return [
             jobs.filter(last_status_change__gte=started),
-            jobs.filter(last_status_change__gte=started - STATUS_LAG,
-                        last_status_change__lt=started),
-            jobs.filter(LAGGING, last_status_change__lt=started - STATUS_LAG),
+            jobs.filter(last_status_change__gte=lagged, last_status_change__lt=started),
+            jobs.filter(LAGGING, last_status_change__lt=lagged),
             jobs.filter(last_status_change__isnull=True),
         ]

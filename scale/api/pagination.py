@@ -257,7 +257,10 @@ class CounterPaginator(FilterSetPaginator):
         finest = min(self.window_counter.WIDTHS)
         # The window [started, ended] is the whole buckets of [low, high), the rows from
         # started up to low and the rows from high to ended.
-        low = None if started is None else _ceil(started, finest)
+        try:
+            low = None if started is None else _ceil(started, finest)
+        except OverflowError:  # within the calendar's last minute
+            return super().count_expression()
         high = None if ended is None else _floor(ended, finest)
         if low is not None and high is not None and low >= high:
             return super().count_expression()  # no whole minute: a minute or two of rows

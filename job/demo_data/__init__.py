@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -62,6 +63,45 @@ def generate_demo_data(
         catalogue=catalogue, seed=seed, now_ms=int(now.timestamp() * 1000), total_jobs=jobs
     )
     summary = DemoSummary()
+    if _bulk_tables_empty():
+        # Into empty tables, the indexes that back no constraint are dropped and built again
+        # after the rows: one sort per index instead of a random insert per row, whose cost
+        # grows with the table. One transaction holds it all: the tables are locked against
+        # everyone meanwhile, and an error leaves them as they were, indexes included.
+        with transaction.atomic():
+            _lock_exclusively()
+            if _bulk_tables_empty():
+                indexes = _drop_secondary_indexes()
+            else:
+                indexes = []  # another writer came first: append as usual
+            _load(generator, catalogue, sequences, skip_triggers, batch_size, summary, progress)
+            began = time.monotonic()
+            _create_indexes(indexes)
+            summary.index_seconds = time.monotonic() - began
+            summary.indexes_rebuilt = len(indexes)
+    else:
+        _load(generator, catalogue, sequences, skip_triggers, batch_size, summary, progress)
+    with connection.cursor() as cursor:
+        # What each workspace holds now: the files it keeps that are not deleted.
+        cursor.execute(
+            "UPDATE workspace w SET used_size = coalesce((SELECT sum(f.file_size) FROM "
+            "scale_file f WHERE f.workspace_id = w.id AND NOT f.is_deleted), 0)"
+        )
+        cursor.execute(f"ANALYZE {', '.join(BULK_TABLES)}")
+    return summary
+
+
+def _load(
+    generator: RowGenerator,
+    catalogue: Catalogue,
+    sequences: dict[str, str],
+    skip_triggers: bool,
+    batch_size: int,
+    summary: DemoSummary,
+    progress: Callable[[int], object] | None,
+) -> None:
+    """Generate and COPY every batch, each in a transaction (a savepoint in the empty
+    load's transaction) of its own; the next batch is generated while this one loads."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-rows") as executor:
         ahead: Future[Batch] | None = None
         try:
@@ -89,19 +129,55 @@ def generate_demo_data(
         finally:
             if ahead is not None:
                 ahead.cancel()
-    with connection.cursor() as cursor:
-        # What each workspace holds now: the files it keeps that are not deleted.
-        cursor.execute(
-            "UPDATE workspace w SET used_size = coalesce((SELECT sum(f.file_size) FROM "
-            "scale_file f WHERE f.workspace_id = w.id AND NOT f.is_deleted), 0)"
-        )
-        cursor.execute(f"ANALYZE {', '.join(BULK_TABLES)}")
-    return summary
 
 
 def default_now() -> datetime:
     """The current time truncated to the hour: reruns within the hour give the same rows."""
     return datetime.now(tz=UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _bulk_tables_empty() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + " AND ".join(f"NOT EXISTS (SELECT 1 FROM {t})" for t in BULK_TABLES)
+        )
+        return bool(cursor.fetchone()[0])
+
+
+def _lock_exclusively() -> None:
+    """Keep everyone, readers too, off the bulk tables while their indexes are missing."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {', '.join(BULK_TABLES)} IN ACCESS EXCLUSIVE MODE")
+
+
+# The bulk tables' indexes that no constraint uses (primary keys, unique constraints, and
+# the unique indexes a foreign key points at stay), as PostgreSQL defines them.
+_SECONDARY_INDEXES = """
+    SELECT format('%%I.%%I', x.schemaname, x.indexname), x.indexdef FROM pg_indexes x
+    WHERE x.schemaname = current_schema() AND x.tablename = ANY(%s)
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint k
+                      WHERE k.conindid = format('%%I.%%I', x.schemaname, x.indexname)::regclass)
+    ORDER BY x.tablename, x.indexname"""
+
+
+def _drop_secondary_indexes() -> list[str]:
+    """Drop the bulk tables' secondary indexes; their definitions, to build them again."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SECONDARY_INDEXES, [list(BULK_TABLES)])
+        indexes = cursor.fetchall()
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    return [definition for _name, definition in indexes]
+
+
+def _create_indexes(definitions: list[str]) -> None:
+    with connection.cursor() as cursor:
+        # Foreign-key checks still queued (when their triggers could not be skipped) would
+        # forbid CREATE INDEX: run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for definition in definitions:
+            cursor.execute(definition)
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _lock(catalogue: Catalogue) -> None:
@@ -164,6 +240,11 @@ def _copy(batch: Batch, *, skip_triggers: bool) -> None:
         if skip_triggers:
             cursor.execute("SELECT set_config('session_replication_role', 'origin', true)")
             _check_references(cursor, batch)
+        else:
+            # The foreign-key checks the batch queued run now, not at a commit that may be
+            # the empty load's, millions of rows later.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _check_references(cursor: object, batch: Batch) -> None:

@@ -63,14 +63,14 @@ def generate_demo_data(
         catalogue=catalogue, seed=seed, now_ms=int(now.timestamp() * 1000), total_jobs=jobs
     )
     summary = DemoSummary()
-    if _bulk_tables_empty():
+    if _no_jobs():
         # Into empty tables, the indexes that back no constraint are dropped and built again
         # after the rows: one sort per index instead of a random insert per row, whose cost
         # grows with the table. One transaction holds it all: the tables are locked against
         # everyone meanwhile, and an error leaves them as they were, indexes included.
         with transaction.atomic():
             _lock_exclusively()
-            if _bulk_tables_empty():
+            if _no_jobs():
                 indexes = _drop_secondary_indexes()
             else:
                 indexes = []  # another writer came first: append as usual
@@ -100,13 +100,16 @@ def _load(
     summary: DemoSummary,
     progress: Callable[[int], object] | None,
 ) -> None:
-    """Generate and COPY every batch, each in a transaction (a savepoint in the empty
-    load's transaction) of its own; the next batch is generated while this one loads."""
+    """Generate and COPY every batch, each in a transaction of its own unless this runs in
+    the empty load's; the next batch is generated while this one loads."""
+    in_load = connection.in_atomic_block
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-rows") as executor:
         ahead: Future[Batch] | None = None
         try:
             while generator.remaining or ahead is not None:
-                with transaction.atomic():
+                # Within the empty load's transaction a batch takes no savepoint: PostgreSQL
+                # keeps a committed savepoint's memory (some 2 KB a job) until the end.
+                with transaction.atomic(savepoint=not in_load):
                     _lock(catalogue)
                     first_ids = _next_ids(sequences)
                     batch = ahead.result() if ahead is not None else None
@@ -136,11 +139,12 @@ def default_now() -> datetime:
     return datetime.now(tz=UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def _bulk_tables_empty() -> bool:
+def _no_jobs() -> bool:
+    """Whether the load starts from scratch: no job yet (the catalogue's shared files may be
+    there). Building the indexes again is right whatever the tables hold; with no jobs it is
+    also the fast way."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT " + " AND ".join(f"NOT EXISTS (SELECT 1 FROM {t})" for t in BULK_TABLES)
-        )
+        cursor.execute("SELECT NOT EXISTS (SELECT 1 FROM job)")
         return bool(cursor.fetchone()[0])
 
 

@@ -21,6 +21,7 @@ from job.models import (
     JobDayCount,
     JobInputFile,
     JobLoadChange,
+    JobTimeCount,
     JobType,
     JobTypeRevision,
 )
@@ -29,6 +30,7 @@ from job_exe.models import JobExecution
 from recipe.models import RecipeJob
 from scale.admin_kit import (
     LargeTableAdmin,
+    LedgerAdmin,
     ProtectedCountDeleteMixin,
     ReadOnlyAdminMixin,
     ReadOnlyInline,
@@ -338,40 +340,42 @@ class JobAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
 
 
 @admin.register(JobCount)
-class JobCountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """The exact job counts the API lists use: kept by PostgreSQL triggers, never edited."""
+class JobCountAdmin(LedgerAdmin):
+    """The job counts the API lists sum, per status, job type and error."""
 
     list_display = ("status", "job_type", "error", "count")
-    list_filter = ("status",)
+    list_filter = ("status", "folded")
     list_select_related = ("job_type", "error")
-    fields = list_display
-    readonly_fields = fields
+
+
+@admin.register(JobTimeCount)
+class JobTimeCountAdmin(LedgerAdmin):
+    """The job counts per time bucket of last_modified that the lists sum for a window."""
+
+    list_display = ("width", "bucket", "status", "job_type", "error", "count")
+    list_filter = ("width", "status", "folded")
+    list_select_related = ("job_type", "error")
+    ordering = ("-bucket", "width")
 
 
 @admin.register(JobDayCount)
-class JobDayCountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """The jobs that ended each day, which the job type metrics plot: kept by PostgreSQL
-    triggers, never edited."""
+class JobDayCountAdmin(LedgerAdmin):
+    """The jobs that ended each day, which the job type metrics plot."""
 
     list_display = ("occurred", "status", "job_type", "error", "count")
-    list_filter = ("status",)
+    list_filter = ("status", "folded")
     list_select_related = ("job_type", "error")
     date_hierarchy = "occurred"
     ordering = ("-occurred", "job_type", "status")
-    fields = list_display
-    readonly_fields = fields
 
 
 @admin.register(JobLoadChange)
-class JobLoadChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """The hourly changes of the job load that /load/ sums: kept by PostgreSQL triggers,
-    never edited."""
+class JobLoadChangeAdmin(LedgerAdmin):
+    """The hourly changes of the job load that /load/ sums."""
 
     list_display = ("hour", "job_type", "pending", "queued", "running")
     list_select_related = ("job_type",)
     ordering = ("-hour", "job_type")
-    fields = list_display
-    readonly_fields = fields
 
 
 @admin.register(JobInputFile)

@@ -1,6 +1,10 @@
+from datetime import timedelta
+
 from django.db import models
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q
+from django.db.models.lookups import GreaterThan
+
+from scale.counters import Ledger
 
 
 class JobType(models.Model):
@@ -82,6 +86,12 @@ class JobTypeRevision(models.Model):
         return f"{self.job_type_id} rev {self.revision_num}"
 
 
+# How long after its status last changed a job may be modified again without being
+# indexed apart (``job_status_lag_idx``): one write usually sets both.
+STATUS_LAG = timedelta(minutes=1)
+LAGGING = Q(GreaterThan(F("last_modified") - F("last_status_change"), STATUS_LAG))
+
+
 class Job(models.Model):
     """One run of a job type on some input data, retried up to ``max_tries`` executions."""
 
@@ -146,6 +156,10 @@ class Job(models.Model):
             models.Index(fields=["last_modified", "id"], name="job_last_modified_id_idx"),
             # Default order of /jobs/updates/.
             models.Index(fields=["last_status_change", "id"], name="job_last_status_change_id_idx"),
+            # The jobs modified over STATUS_LAG after their status last changed, in the
+            # order /jobs/updates/ reads them (``job.pagination.JobUpdatePaginator``); few.
+            models.Index(fields=["last_status_change", "id"], condition=LAGGING,
+                         name="job_status_lag_idx"),
             # The common filters, each followed by the default order so that a filtered
             # page is still read in index order.
             models.Index(fields=["status", "last_modified", "id"], name="job_status_lm_idx"),
@@ -179,22 +193,19 @@ class Job(models.Model):
         return f"job {self.pk} ({self.status})"
 
 
-class JobCount(models.Model):
+class JobCount(Ledger):
     """How many jobs have one (status, job type, error): exact, kept by PostgreSQL itself.
 
-    Statement-level triggers on ``job`` (migration 0003) add each statement's changes in
-    the same transaction, whoever writes: the ORM, COPY, a scheduler's SQL, a TRUNCATE.
-    They fire even under ``session_replication_role = replica``, which the demo loader
-    uses. A list filtered only by these columns counts its rows by summing a few rows
-    here instead of scanning millions of jobs; the count stays exact.
-
-    A writer holds the counter rows it changed until it commits, so concurrent writers
-    of jobs with the same (status, job type, error) take turns on that row.
+    A ledger (``scale.counters``): statement-level triggers on ``job`` (migrations 0003,
+    0012) append each statement's changes in the same transaction, whoever writes: the
+    ORM, COPY, a scheduler's SQL, a TRUNCATE. They fire even under
+    ``session_replication_role = replica``. A list filtered only by these columns counts
+    its rows by summing a few rows here instead of scanning millions of jobs.
     """
 
     status = models.CharField(max_length=50, choices=Job.Status.choices)
     # No FK constraints or indexes: the triggers copy the job's ids, which the job's FKs
-    # check, and the table is small (one row per combination that ever occurred).
+    # check, and the table is small (a few rows per combination that ever occurred).
     job_type = models.ForeignKey(
         JobType,
         on_delete=models.DO_NOTHING,
@@ -213,18 +224,53 @@ class JobCount(models.Model):
     )
     count = models.BigIntegerField()
 
-    class Meta:
+    class Meta(Ledger.Meta):
         db_table = "job_count"
         ordering = ["status", "job_type_id", "error_id", "id"]
-        constraints = [
-            # The triggers' ON CONFLICT target: a NULL error is one key, not many.
-            models.UniqueConstraint(
-                F("status"), F("job_type"), Coalesce(F("error"), Value(0)), name="job_count_key"
-            )
+
+    def __str__(self) -> str:
+        return (f"{self.count:+} {self.status} jobs of type {self.job_type_id}, "
+                f"error {self.error_id}")
+
+
+class JobTimeCount(Ledger):
+    """How many jobs with one (status, job type, error) were last modified within one time
+    bucket: ``width`` seconds (a day, an hour, a minute) from ``bucket``, aligned to UTC
+    midnight. Every job is counted once at each width.
+
+    A ledger (``scale.counters``) kept by statement-level triggers on ``job`` (migration
+    0013), as ``job_count`` is. A list with a time window (on ``last_modified``) counts its
+    rows by summing the whole buckets of the window here, the widest first, and counting
+    only the jobs of the two partial minutes at its edges (``CounterPaginator``).
+    """
+
+    WIDTHS = (86400, 3600, 60)
+
+    status = models.CharField(max_length=50, choices=Job.Status.choices)
+    job_type = models.ForeignKey(
+        JobType, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+        related_name="+",
+    )
+    error = models.ForeignKey(
+        "error.Error", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+        blank=True, null=True, related_name="+",
+    )
+    width = models.PositiveIntegerField(help_text="The bucket's length in seconds.")
+    bucket = models.DateTimeField(help_text="The start of the bucket.")
+    count = models.BigIntegerField()
+
+    class Meta(Ledger.Meta):
+        db_table = "job_time_count"
+        ordering = ["width", "bucket", "status", "job_type_id", "error_id", "id"]
+        indexes = [
+            *Ledger.Meta.indexes,
+            # The window's buckets of each width.
+            models.Index(fields=["width", "bucket"], name="job_time_count_bucket_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.count} {self.status} jobs of type {self.job_type_id}, error {self.error_id}"
+        return (f"{self.count:+} {self.status} jobs of type {self.job_type_id} in the "
+                f"{self.width} s from {self.bucket}")
 
 
 class JobInputFile(models.Model):
@@ -252,13 +298,14 @@ class JobInputFile(models.Model):
         return f"job {self.job_id} input {self.job_input}: file {self.input_file_id}"
 
 
-class JobDayCount(models.Model):
+class JobDayCount(Ledger):
     """How many jobs ended on one day (UTC) with one (status, job type, error): the daily
     job type metrics (``/metrics/job-types/plot-data/``), exact, kept by PostgreSQL itself.
 
-    Statement-level triggers on ``job`` (migration 0009) count every job that has ended
-    as COMPLETED, FAILED or CANCELED under the day of its ``ended``, in the writer's own
-    transaction, as ``job_count``'s do; a job that is re-run leaves its old day.
+    A ledger (``scale.counters``): statement-level triggers on ``job`` (migrations 0010,
+    0012) count every job that has ended as COMPLETED, FAILED or CANCELED under the day of
+    its ``ended``, in the writer's own transaction, as ``job_count``'s do; a job that is
+    re-run leaves its old day.
     """
 
     occurred = models.DateField()
@@ -273,23 +320,20 @@ class JobDayCount(models.Model):
     )
     count = models.BigIntegerField()
 
-    class Meta:
+    class Meta(Ledger.Meta):
         db_table = "job_day_count"
         ordering = ["occurred", "job_type_id", "status", "error_id", "id"]
-        constraints = [
-            # The triggers' ON CONFLICT target (a NULL error is one key); its leading
-            # occurred column serves the plot data's window.
-            models.UniqueConstraint(
-                F("occurred"), F("job_type"), F("status"), Coalesce(F("error"), Value(0)),
-                name="job_day_count_key",
-            )
+        indexes = [
+            *Ledger.Meta.indexes,
+            # The plot data's window.
+            models.Index(fields=["occurred"], name="job_day_count_occurred_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.count} {self.status} jobs of type {self.job_type_id} on {self.occurred}"
 
 
-class JobLoadChange(models.Model):
+class JobLoadChange(Ledger):
     """The net change, within one hour (UTC), of how many jobs of one job type were
     PENDING, QUEUED and RUNNING: ``/load/`` sums them into the counts at each hour.
 
@@ -297,7 +341,8 @@ class JobLoadChange(models.Model):
     it was queued (or started, or ended), QUEUED from ``queued`` until it started (or
     ended), RUNNING from ``started`` until it ended; a state it has left without the next
     timestamp ends at its ``last_status_change``, and the state it is in now has not ended.
-    Statement-level triggers on ``job`` (migration 0009) add each written job's +1 and -1
+    A ledger (``scale.counters``): statement-level triggers on ``job`` (migrations 0010,
+    0012) append each written job's +1 and -1
     at the hours those intervals start and end, and take back the old row's, in the
     writer's own transaction: the sum of every change before an hour is the number of
     jobs in each state at that hour, as the jobs themselves tell it.
@@ -312,12 +357,15 @@ class JobLoadChange(models.Model):
     queued = models.BigIntegerField(default=0)
     running = models.BigIntegerField(default=0)
 
-    class Meta:
+    VALUES = ("pending", "queued", "running")
+
+    class Meta(Ledger.Meta):
         db_table = "job_load_change"
         ordering = ["hour", "job_type_id", "id"]
-        constraints = [
-            # The triggers' ON CONFLICT target; by hour first for the window's reads.
-            models.UniqueConstraint(fields=["hour", "job_type"], name="job_load_change_key")
+        indexes = [
+            *Ledger.Meta.indexes,
+            # The window's reads.
+            models.Index(fields=["hour"], name="job_load_change_hour_idx"),
         ]
 
     def __str__(self) -> str:

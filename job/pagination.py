@@ -1,17 +1,52 @@
-"""The count strategy of the job lists: exact counts from ``job_count`` where it can answer."""
+"""The count strategy of the job lists: exact counts from the job ledgers where they answer."""
 
 from __future__ import annotations
 
-from job.models import JobCount
+from django.db.models import QuerySet
+
+from job.models import LAGGING, STATUS_LAG, JobCount, JobTimeCount
 from scale.api.pagination import CounterPaginator
 
 
 class JobCountPaginator(CounterPaginator):
     """A job list's count, summed from ``job_count`` when the query filters by nothing but
-    its keys (``COUNTED_FILTERS`` of the job FilterSets), else counted from the jobs.
+    its keys (``COUNTED_FILTERS`` of the job FilterSets), from ``job_time_count`` when it
+    also has a time window, else counted from the jobs.
 
-    Both are exact: the triggers on ``job`` keep ``job_count`` in the writer's own
+    All are exact: the triggers on ``job`` keep both ledgers in the writer's own
     transaction, and the count is read in the page's own statement.
     """
 
     counter = JobCount
+    window_counter = JobTimeCount
+
+
+class JobUpdatePaginator(JobCountPaginator):
+    """``/jobs/updates/``: the jobs modified within the window, by ``last_status_change``.
+
+    The window is on ``last_modified``, the order on ``last_status_change``, which no one
+    index serves. But a job's status changes when it is modified or before, so the
+    window's jobs, by ``last_status_change``, are those whose status changed within it
+    (read off the ``last_status_change`` index from the window's start), then the few
+    that were modified within the window after a status change before it: within a
+    minute before the window's start (that index again), more than a minute later (the
+    partial index of such jobs), or never (a null ``last_status_change``, which sorts
+    last). Each part reads at most the rows up to the page's end, in order; the page is
+    taken from them. Only the default order reads this way.
+    """
+
+    def page_ids(self, bottom: int, top: int) -> QuerySet:
+        started = self.filterset.form.cleaned_data.get("started")
+        if started is None or self.filterset.form.cleaned_data.get("order"):
+            return super().page_ids(bottom, top)
+        jobs = self.filterset.qs
+        parts = [
+            jobs.filter(last_status_change__gte=started),
+            jobs.filter(last_status_change__gte=started - STATUS_LAG,
+                        last_status_change__lt=started),
+            jobs.filter(LAGGING, last_status_change__lt=started - STATUS_LAG),
+            jobs.filter(last_status_change__isnull=True),
+        ]
+        first, *others = (part.values("pk")[:top] for part in parts)
+        candidates = first.union(*others, all=True)
+        return jobs.filter(pk__in=candidates).values_list("pk", flat=True)[bottom:top]

@@ -102,21 +102,29 @@ def running_job_types() -> QuerySet[JobType]:
 
 def system_failures() -> QuerySet[JobCount]:
     """``/job-types/system-failures/``: per job type and SYSTEM error, its FAILED jobs
-    (``job_count``'s row, exact), when the first and the last of them failed; most recent
-    failure first."""
+    (``failed``: the sum of that key's ``job_count`` rows, exact), when the first and the
+    last of them failed; most recent failure first. One row per key: the key's first row
+    of the ledger, the others only summed."""
     failed = Job.objects.filter(
         status=Job.Status.FAILED, job_type=OuterRef("job_type"), error=OuterRef("error")
     ).order_by()
+    system_failed = JobCount.objects.filter(
+        status=Job.Status.FAILED, error__category=Error.Category.SYSTEM
+    ).order_by()
+    same_key = system_failed.filter(job_type=OuterRef("job_type"), error=OuterRef("error"))
+    first_rows = system_failed.values("job_type", "error").annotate(first=Min("id"))
     return (
-        JobCount.objects.filter(
-            status=Job.Status.FAILED, error__category=Error.Category.SYSTEM, count__gt=0
-        )
+        JobCount.objects.filter(id__in=first_rows.values("first"))
         .annotate(
+            failed=Subquery(
+                same_key.values("error").annotate(total=Sum("count")).values("total")
+            ),
             first_error=Subquery(failed.values("last_status_change").order_by(
                 F("last_status_change").asc(nulls_last=True))[:1]),
             last_error=Subquery(failed.values("last_status_change").order_by(
                 F("last_status_change").desc(nulls_last=True))[:1]),
         )
+        .filter(failed__gt=0)
         .order_by(F("last_error").desc(nulls_last=True), "id")
     )
 
@@ -218,9 +226,11 @@ def metrics_plot_data(
     """
     keys = ["occurred", "job_type_id"] if per_job_type else ["occurred"]
     rows = list(
-        # A counter that went back to 0 (a job re-run) is no day with ended jobs.
-        day_counts.filter(count__gt=0).values(*keys)
+        # A day whose rows sum to 0 (its one job was re-run) is no day with ended jobs.
+        day_counts.values(*keys)
         .annotate(**{c.name: Sum("count", filter=c.counts, default=0) for c in columns})
+        .annotate(ended=Sum("count"))
+        .filter(ended__gt=0)
         .order_by(*keys)
     )
     plots = []

@@ -538,11 +538,14 @@ class JobTypeFailureSerializer(ScaleSerializer):
     """A job type's FAILED jobs with one SYSTEM error: how many, and when the first and the
     last of them failed.
 
-    A ``job_count`` row (``job.selectors.system_failures``).
+    A ``job_count`` row with its key's sum (``job.selectors.system_failures``).
     """
 
     job_type = JobTypeBriefSerializer(read_only=True)
     error = ErrorSerializer(read_only=True)
+    count = serializers.IntegerField(
+        source="failed", read_only=True, help_text="Its FAILED jobs with this error."
+    )
     first_error = UtcMillisecondDateTimeField(read_only=True)
     last_error = UtcMillisecondDateTimeField(read_only=True)
 

@@ -6,14 +6,24 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.utils import timezone
 from procrastinate.contrib.django import app as procrastinate_app
 
 from job.job_data import check_job_data, interface_inputs, media_type_allowed
-from job.models import Job, JobCount, JobInputFile, JobType, JobTypeRevision
+from job.models import (
+    Job,
+    JobCount,
+    JobDayCount,
+    JobInputFile,
+    JobLoadChange,
+    JobTimeCount,
+    JobType,
+    JobTypeRevision,
+)
 from job_exe.models import JobExecution, JobExecutionCount
 from recipe.models import RecipeJob
+from scale import counters
 from scale.exceptions import Conflict, DomainError, NotFound
 from storage.models import ScaleFile, Workspace
 from trigger.models import TriggerEvent
@@ -246,69 +256,65 @@ def job_purge_batch(
     )
 
 
-@dataclass(frozen=True)
-class CounterRebuild:
-    """What a rebuild of a counter table (``job_count``, ``job_exe_count``) found and wrote."""
+# The load events of one job (as job migration 0012 writes them): +1 and -1 at the hours
+# its PENDING, QUEUED and RUNNING intervals start and end (``JobLoadChange``).
+_LOAD_EVENTS = """
+    SELECT date_trunc('hour', e.at, 'UTC'), r.job_type_id,
+        sum(e.pending), sum(e.queued), sum(e.running)
+    FROM job r CROSS JOIN LATERAL (SELECT
+        CASE WHEN r.created IS NOT NULL AND coalesce(r.queued, r.started, r.ended,
+            CASE WHEN r.status <> 'PENDING' THEN r.last_status_change END) IS NOT NULL
+        THEN greatest(r.created, coalesce(r.queued, r.started, r.ended,
+            CASE WHEN r.status <> 'PENDING' THEN r.last_status_change END)) END,
+        CASE WHEN r.queued IS NOT NULL AND coalesce(r.started, r.ended,
+            CASE WHEN r.status <> 'QUEUED' THEN r.last_status_change END) IS NOT NULL
+        THEN greatest(r.queued, coalesce(r.started, r.ended,
+            CASE WHEN r.status <> 'QUEUED' THEN r.last_status_change END)) END,
+        CASE WHEN r.started IS NOT NULL AND coalesce(r.ended,
+            CASE WHEN r.status <> 'RUNNING' THEN r.last_status_change END) IS NOT NULL
+        THEN greatest(r.started, coalesce(r.ended,
+            CASE WHEN r.status <> 'RUNNING' THEN r.last_status_change END)) END
+    ) AS ends(pending, queued, running)
+    CROSS JOIN LATERAL (VALUES
+        (r.created, 1, 0, 0), (ends.pending, -1, 0, 0),
+        (r.queued, 0, 1, 0), (ends.queued, 0, -1, 0),
+        (r.started, 0, 0, 1), (ends.running, 0, 0, -1)
+    ) AS e(at, pending, queued, running)
+    WHERE e.at IS NOT NULL
+    GROUP BY 1, 2
+    HAVING sum(e.pending) <> 0 OR sum(e.queued) <> 0 OR sum(e.running) <> 0"""
 
-    counters: int  # key combinations that have rows
-    rows: int  # the jobs or executions counted
-    corrected: int  # counters that were wrong, missing or left over before
+# Each ledger of jobs and executions, and how to count it again from them: the key
+# columns in the model's order, then the values.
+COUNTER_REBUILDS: dict[type[counters.Ledger], tuple[str, str]] = {
+    JobCount: ("job", "SELECT status, job_type_id, error_id, count(*) FROM job GROUP BY 1, 2, 3"),
+    JobTimeCount: ("job", """
+        SELECT status, job_type_id, error_id, w.width,
+            date_bin(make_interval(secs => w.width), last_modified,
+                     TIMESTAMPTZ '2000-01-01 00:00:00+00'), count(*)
+        FROM job CROSS JOIN (VALUES (86400), (3600), (60)) AS w(width)
+        GROUP BY 1, 2, 3, 4, 5"""),
+    JobDayCount: ("job", """
+        SELECT (ended AT TIME ZONE 'UTC')::date, status, job_type_id, error_id, count(*)
+        FROM job WHERE ended IS NOT NULL AND status IN ('COMPLETED', 'FAILED', 'CANCELED')
+        GROUP BY 1, 2, 3, 4"""),
+    JobLoadChange: ("job", _LOAD_EVENTS),
+    JobExecutionCount: ("job_exe", """
+        SELECT e.status, j.job_type_id, e.node_id, count(*)
+        FROM job_exe e JOIN job j ON j.id = e.job_id GROUP BY 1, 2, 3"""),
+}
 
 
 @transaction.atomic
-def job_count_rebuild() -> CounterRebuild:
-    """Count ``job_count`` again from the job table.
+def counters_rebuild(counter: type[counters.Ledger]) -> counters.Rebuild:
+    """Count one of the ledgers of jobs and executions (``COUNTER_REBUILDS``) again.
 
-    Its triggers keep it exact whoever writes jobs, unless they were bypassed (``ALTER
-    TABLE job DISABLE TRIGGER``); this repairs it then. The job table is locked in SHARE
-    mode first: writers of jobs wait until the counters are rewritten, and the count sees
-    every job that was written before.
+    Their triggers keep them exact whoever writes, unless they were bypassed (``ALTER
+    TABLE job DISABLE TRIGGER``); this repairs them then. The counted table is locked in
+    SHARE mode first: its writers wait until the ledger is rewritten.
     """
-    return _rebuild_counter(
-        JobCount,
-        locked="job",
-        keys=("status", "job_type_id", "error_id"),
-        grouped="SELECT status, job_type_id, error_id, count(*) FROM job GROUP BY 1, 2, 3",
-    )
-
-
-@transaction.atomic
-def job_exe_count_rebuild() -> CounterRebuild:
-    """Count ``job_exe_count`` again from the executions (and their jobs' types), as
-    ``job_count_rebuild`` does for jobs; writers of executions wait while it runs."""
-    return _rebuild_counter(
-        JobExecutionCount,
-        locked="job_exe",
-        keys=("status", "job_type_id", "node_id"),
-        grouped="""SELECT e.status, j.job_type_id, e.node_id, count(*)
-            FROM job_exe e JOIN job j ON j.id = e.job_id GROUP BY 1, 2, 3""",
-    )
-
-
-def _rebuild_counter(counter, *, locked: str, keys: tuple[str, ...], grouped: str):
-    """Replace the counter table's rows with ``grouped`` (its ``keys``, then the count),
-    after counting the rows that were wrong; only the last key may be null."""
-    table = counter._meta.db_table
-    columns = ", ".join(keys)
-    *keys_not_null, nullable = keys
-    same_key = " AND ".join(
-        [*(f"counted.{key} = actual.{key}" for key in keys_not_null),
-         f"counted.{nullable} IS NOT DISTINCT FROM actual.{nullable}"]
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {locked} IN SHARE MODE")
-        cursor.execute(
-            f"""SELECT count(*) FROM ({grouped}) AS actual({columns}, n)
-            FULL JOIN (SELECT * FROM {table} WHERE count <> 0) counted ON {same_key}
-            WHERE counted.count IS DISTINCT FROM actual.n"""
-        )
-        corrected = cursor.fetchone()[0]
-        cursor.execute(f"DELETE FROM {table}")
-        cursor.execute(f"INSERT INTO {table} ({columns}, count) {grouped}")
-    totals = counter.objects.aggregate(counters=models.Count("id"), rows=models.Sum("count"))
-    return CounterRebuild(
-        counters=totals["counters"], rows=totals["rows"] or 0, corrected=corrected
-    )
+    locked, grouped = COUNTER_REBUILDS[counter]
+    return counters.rebuild(counter, locked=locked, grouped=grouped)
 
 
 class JobDataInvalid(DomainError):

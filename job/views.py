@@ -29,7 +29,7 @@ from job.filters import (
     NoParametersFilterSet,
 )
 from job.models import JobDayCount, JobLoadChange, JobType
-from job.pagination import JobCountPaginator
+from job.pagination import JobCountPaginator, JobUpdatePaginator
 from job.serializers import (
     JobCancelRequestSerializer,
     JobDetailsSerializer,
@@ -149,7 +149,8 @@ class JobViewSet(ReadOnlyViewSet):
         job_cancel(job_id=job_id)
         return self.retrieve(request)
 
-    @action(detail=False, methods=["get"], filterset_class=JobUpdateFilterSet)
+    @action(detail=False, methods=["get"], filterset_class=JobUpdateFilterSet,
+            django_paginator_class=JobUpdatePaginator)
     def updates(self, request: Request) -> Response:
         """Jobs with their input files, by when their status last changed."""
         return self.list(request)

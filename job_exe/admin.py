@@ -17,6 +17,7 @@ from job.models import Job
 from job_exe.models import JobExecution, JobExecutionCount, Node
 from scale.admin_kit import (
     LargeTableAdmin,
+    LedgerAdmin,
     ProtectedCountDeleteMixin,
     ReadOnlyAdminMixin,
     admin_change_link,
@@ -166,12 +167,9 @@ class JobExecutionAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
 
 
 @admin.register(JobExecutionCount)
-class JobExecutionCountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """The exact execution counts ``/job-executions/`` uses: kept by PostgreSQL triggers,
-    never edited."""
+class JobExecutionCountAdmin(LedgerAdmin):
+    """The execution counts ``/job-executions/`` sums, per status, job type and node."""
 
     list_display = ("status", "job_type", "node", "count")
-    list_filter = ("status",)
+    list_filter = ("status", "folded")
     list_select_related = ("job_type", "node")
-    fields = list_display
-    readonly_fields = fields

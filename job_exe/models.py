@@ -1,6 +1,6 @@
 from django.db import models
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce
+
+from scale.counters import Ledger
 
 
 class Node(models.Model):
@@ -118,23 +118,21 @@ class JobExecution(models.Model):
         return f"execution {self.pk} of job {self.job_id} ({self.status})"
 
 
-class JobExecutionCount(models.Model):
+class JobExecutionCount(Ledger):
     """How many executions have one (status, job type, node): exact, kept by PostgreSQL
     itself, as ``job.models.JobCount`` is for jobs.
 
-    Statement-level triggers on ``job_exe`` (migration 0006) add each statement's changes
-    in the same transaction, whoever writes (COPY and TRUNCATE included, and under
-    ``session_replication_role = replica``). The job type is the job's, which never
-    changes. ``/job-executions/`` filtered only by these keys counts its rows by summing
-    a few rows here instead of scanning every execution.
-
-    A writer holds the counter rows it changed until it commits; the node in the key
-    keeps the executions of different nodes on different rows.
+    A ledger (``scale.counters``): statement-level triggers on ``job_exe`` (migrations
+    0006, 0010) append each statement's changes in the same transaction, whoever writes
+    (COPY and TRUNCATE included, and under ``session_replication_role = replica``). The
+    job type is the job's, which never changes. ``/job-executions/`` filtered only by
+    these keys counts its rows by summing a few rows here instead of scanning every
+    execution.
     """
 
     status = models.CharField(max_length=50, choices=JobExecution.Status.choices)
     # No FK constraints or indexes: the triggers copy ids that the executions' own FKs
-    # check, and the table is small (one row per combination that ever occurred).
+    # check, and the table is small (a few rows per combination that ever occurred).
     job_type = models.ForeignKey(
         "job.JobType", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
         related_name="+",
@@ -145,16 +143,9 @@ class JobExecutionCount(models.Model):
     )
     count = models.BigIntegerField()
 
-    class Meta:
+    class Meta(Ledger.Meta):
         db_table = "job_exe_count"
         ordering = ["status", "job_type_id", "node_id", "id"]
-        constraints = [
-            # The triggers' ON CONFLICT target: a NULL node is one key, not many.
-            models.UniqueConstraint(
-                F("status"), F("job_type"), Coalesce(F("node"), Value(0)),
-                name="job_exe_count_key",
-            )
-        ]
 
     def __str__(self) -> str:
         return (f"{self.count} {self.status} executions of job type {self.job_type_id} "

@@ -172,6 +172,20 @@ class ReadOnlyAdminMixin:
         return super().has_change_permission(request, obj)
 
 
+class LedgerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """A counter ledger (``scale.counters``): changes that PostgreSQL triggers append and
+    the workers fold, never edited. A subclass names the key and value columns it lists
+    (``list_display``); each key's value is the sum of its rows."""
+
+    list_filter: Sequence[str] = ("folded",)
+
+    def get_fields(self, request, obj=None):
+        return (*self.list_display, "folded")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+
 class ReadOnlyInline(admin.TabularInline):
     """An inline that lists related rows read-only: no add, change or delete."""
 

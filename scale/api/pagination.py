@@ -8,9 +8,11 @@ end is a 404; page 1 of an empty result is an empty page.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from django.core.paginator import EmptyPage, InvalidPage, Page, Paginator
 from django.db import models
-from django.db.models import BigIntegerField, Expression, QuerySet, Subquery, Sum
+from django.db.models import BigIntegerField, Expression, Q, QuerySet, Subquery
 from django.utils.functional import cached_property
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -80,12 +82,17 @@ class FilterSetPaginator(Paginator):
         """The number of the FilterSet's rows, as a sub-select of the page's statement."""
         return SubqueryCount(self.filterset.qs.order_by().values("pk"))
 
+    def page_ids(self, bottom: int, top: int) -> QuerySet:
+        """The ids of the rows from position ``bottom`` up to ``top``, in order, as a
+        sub-select of the page's statement."""
+        return self.object_list[bottom:top]
+
     def page(self, number: int) -> Page:
         bottom = (number - 1) * self.per_page
         if bottom + self.per_page > PG_BIGINT_MAX:
             # An OFFSET beyond PostgreSQL's bigint (a DataError): past any last page.
             raise EmptyPage(self.error_messages["no_results"])
-        ids = self.object_list[bottom : bottom + self.per_page]
+        ids = self.page_ids(bottom, bottom + self.per_page)
         found = list(
             self.rows.filter(pk__in=ids)
             .order_by(*self.ordering)
@@ -102,44 +109,118 @@ class FilterSetPaginator(Paginator):
 
 
 class CounterPaginator(FilterSetPaginator):
-    """A count summed from the few matching rows of a counter table when the query
+    """A count summed from the few matching rows of a counter ledger when the query
     filters by nothing but what its keys answer, else counted from the rows themselves.
 
-    ``counter`` is a model of one row per key with its ``count``, kept exact by triggers
-    in each writer's transaction (``job.models.JobCount``). The FilterSet's
+    ``counter`` is a ledger (``scale.counters``) of changes per key, kept exact by
+    triggers in each writer's transaction (``job.models.JobCount``). The FilterSet's
     ``COUNTED_FILTERS`` map the filters the counter answers to the counter's fields
     (``{"job_type_id": "job_type"}``); ``order`` changes no count.
+
+    ``window_counter``, when set, is a ledger of the same keys per time bucket of the
+    field that ``started``/``ended`` window (``job.models.JobTimeCount``): a count with a
+    window sums the window's whole buckets there, the widest that fit first
+    (``window_buckets``), and counts from the rows only those in the partial minutes at
+    its two edges. Both ways cost the same for a window of an hour or of a month.
     """
 
     counter: type[models.Model]
+    window_counter: type[models.Model] | None = None
 
     def count_expression(self) -> Expression:
-        rows = self.counter_rows()
-        if rows is None:
+        filterset = self.filterset
+        if not self.counts_from_keys():
             return super().count_expression()
-        return SubquerySum(rows.values("count"))
+        started = filterset.form.cleaned_data.get("started")
+        ended = filterset.form.cleaned_data.get("ended")
+        if started is None and ended is None:
+            return SubquerySum(self.counted(self.counter).values("count"))
+        finest = min(self.window_counter.WIDTHS)
+        # The window [started, ended] is the whole buckets of [low, high), the rows from
+        # started up to low and the rows from high to ended.
+        low = None if started is None else _ceil(started, finest)
+        high = None if ended is None else _floor(ended, finest)
+        if low is not None and high is not None and low >= high:
+            return super().count_expression()  # no whole minute: a minute or two of rows
+        buckets = Q()
+        for width, first, last in window_buckets(low, high, self.window_counter.WIDTHS):
+            bounds = {"width": width}
+            if first is not None:
+                bounds["bucket__gte"] = first
+            if last is not None:
+                bounds["bucket__lt"] = last
+            buckets |= Q(**bounds)
+        total = SubquerySum(self.counted(self.window_counter).filter(buckets).values("count"))
+        field = filterset.filters["started"].field_name
+        rows = filterset.qs.order_by().values("pk")
+        if low is not None:
+            total += SubqueryCount(rows.filter(**{f"{field}__lt": low}))
+        if high is not None:
+            total += SubqueryCount(rows.filter(**{f"{field}__gte": high}))
+        return total
 
     @cached_property
     def count(self) -> int:
-        rows = self.counter_rows()
-        if rows is None:
+        """The count alone, for Django's ``num_pages`` when a page is past the end."""
+        if not self.counts_from_keys():
             return super().count
-        return rows.aggregate(total=Sum("count"))["total"] or 0
+        model = self.object_list.model
+        counts = model._default_manager.annotate(n=self.count_expression()).values_list("n")
+        return next(iter(counts[:1]), (0,))[0]  # no rows at all: none to count
 
-    def counter_rows(self) -> QuerySet | None:
-        """The counter rows whose sum is the count, or None when the FilterSet filters
-        by more than the counter's keys."""
+    def counts_from_keys(self) -> bool:
+        """Whether the FilterSet filters by nothing but the counter's keys (and a time
+        window, with ``window_counter``)."""
         filterset = self.filterset
         data = filterset.form.cleaned_data
-        counted = filterset.COUNTED_FILTERS
-        if any(data.get(name) for name in filterset.filters if name not in (*counted, "order")):
-            return None
-        rows = self.counter._default_manager.order_by()
-        for name, path in counted.items():
+        answered = {*filterset.COUNTED_FILTERS, "order"}
+        if self.window_counter is not None:
+            answered |= {"started", "ended"}
+        return not any(data.get(name) for name in filterset.filters if name not in answered)
+
+    def counted(self, counter: type[models.Model]) -> QuerySet:
+        """The counter's rows of the keys the FilterSet selects."""
+        filterset = self.filterset
+        data = filterset.form.cleaned_data
+        rows = counter._default_manager.order_by()
+        for name, path in filterset.COUNTED_FILTERS.items():
             if value := data.get(name):
                 lookup = filterset.filters[name].lookup_expr
                 rows = rows.filter(**{f"{path}__{lookup}": value})
         return rows
+
+
+_ORIGIN = datetime(2000, 1, 1, tzinfo=UTC)  # the buckets' alignment: a UTC midnight
+
+
+def _floor(moment: datetime, width: int) -> datetime:
+    return moment - (moment - _ORIGIN) % timedelta(seconds=width)
+
+
+def _ceil(moment: datetime, width: int) -> datetime:
+    floor = _floor(moment, width)
+    return floor if floor == moment else floor + timedelta(seconds=width)
+
+
+def window_buckets(
+    low: datetime | None, high: datetime | None, widths: tuple[int, ...]
+) -> list[tuple[int, datetime | None, datetime | None]]:
+    """The fewest whole buckets that make up [low, high) (None: unbounded), as (width,
+    first bucket, end of the last one) ranges; ``widths`` widest first, each a multiple
+    of the next, ``low`` and ``high`` aligned to the narrowest."""
+    width, *narrower = widths
+    if not narrower:
+        return [(width, low, high)] if low is None or high is None or low < high else []
+    first = None if low is None else _ceil(low, width)
+    last = None if high is None else _floor(high, width)
+    if first is not None and last is not None and first >= last:
+        return window_buckets(low, high, tuple(narrower))
+    ranges = [(width, first, last)]
+    if first is not None:
+        ranges += window_buckets(low, first, tuple(narrower))
+    if last is not None:
+        ranges += window_buckets(last, high, tuple(narrower))
+    return ranges
 
 
 class StrictPageNumberPagination(PageNumberPagination):

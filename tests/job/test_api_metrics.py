@@ -9,6 +9,7 @@ from job.models import Job, JobDayCount
 from job.services import job_cancel
 from tests import factories
 from tests.api_checks import statement_count
+from tests.ledgers import ledger_sums
 
 pytestmark = pytest.mark.django_db
 
@@ -201,8 +202,7 @@ def test_day_counts_equal_a_recount_of_the_jobs(ended_jobs):
                                   status__in=["COMPLETED", "FAILED", "CANCELED"]):
         key = (job.ended.date(), job.job_type_id, job.status, job.error_id)
         recount[key] = recount.get(key, 0) + 1
-    kept = {(r.occurred, r.job_type_id, r.status, r.error_id): r.count
-            for r in JobDayCount.objects.exclude(count=0)}
+    kept = ledger_sums(JobDayCount, "occurred", "job_type_id", "status", "error_id")
     assert kept == recount
 
 

@@ -1,29 +1,29 @@
-"""``manage.py recount_jobs`` — rebuild ``job_count`` and ``job_exe_count`` (the lists'
-exact counts) from the job and execution tables, after their triggers were bypassed."""
+"""``manage.py recount_jobs`` — rebuild the counter ledgers of jobs and executions
+(``job_count``, ``job_time_count``, ``job_day_count``, ``job_load_change``,
+``job_exe_count``: the lists' exact counts, the metrics and the load) from the job and
+execution tables, after their triggers were bypassed."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from job.services import job_count_rebuild, job_exe_count_rebuild
+from job.services import COUNTER_REBUILDS, counters_rebuild
 
 
 class Command(BaseCommand):
     help = (
-        "Count job_count and job_exe_count again from the job and execution tables: the "
-        "number of jobs per status, job type and error, and of executions per status, job "
-        "type and node, that the API's lists sum. Triggers keep them exact; run this only "
-        "after they were disabled while rows were written. Writers wait while it runs."
+        "Count the counter tables again from the job and execution tables: the jobs per "
+        "status, job type and error (also per time bucket and per day ended), the job load "
+        "per hour, and the executions per status, job type and node, that the API sums. "
+        "Triggers keep them exact; run this only after they were disabled while rows were "
+        "written. Writers wait while it runs."
     )
 
     def handle(self, *args: object, **options) -> None:
-        for name, rebuild, rows in (
-            ("job_count", job_count_rebuild, "jobs"),
-            ("job_exe_count", job_exe_count_rebuild, "executions"),
-        ):
-            result = rebuild()
+        for counter in COUNTER_REBUILDS:
+            result = counters_rebuild(counter)
             wrong = "1 was" if result.corrected == 1 else f"{result.corrected:,} were"
             self.stdout.write(
-                f"{name} rebuilt: {result.rows:,} {rows} in {result.counters:,} counters; "
-                f"{wrong} wrong."
+                f"{counter._meta.db_table} rebuilt: {result.counters:,} counters summing "
+                f"{result.rows:,}; {wrong} wrong."
             )

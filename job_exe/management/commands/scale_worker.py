@@ -3,8 +3,9 @@
 A Procrastinate worker on the ``scale-jobs`` queue, in the database the service uses (the
 embedded one, or ``DATABASE_URL``): any number of them, on any number of hosts, share the
 queue through PostgreSQL alone. Beside it, a housekeeping thread registers this host as a
-Node and keeps it alive, and every 2 s fails the RUNNING executions whose lease expired
-(their worker was killed, or lost the database; ``job_exes_fail_lost``).
+Node and keeps it alive, every 2 s fails the RUNNING executions whose lease expired
+(their worker was killed, or lost the database; ``job_exes_fail_lost``), and every 5 s
+folds the counter ledgers (``scale.counters.fold_all``; one worker at a time does).
 
 When the database goes away (a restart), Procrastinate's worker stops with an error; this
 command starts it again every second until the database answers, while the executions
@@ -30,6 +31,7 @@ from procrastinate.contrib.django import app
 
 from job.services import JOBS_QUEUE
 from job_exe import services, tasks
+from scale import counters
 
 logger = logging.getLogger("scale.worker")
 
@@ -51,6 +53,7 @@ class OneLineOutages(logging.Filter):
 
 SWEEP_SECONDS = 2.0
 KEEP_ALIVE_SECONDS = 10.0
+FOLD_SECONDS = 5.0
 SHUTDOWN_GRACE_SECONDS = 10.0
 
 
@@ -106,7 +109,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def _housekeeping(node_id: int, stop: threading.Event) -> None:
-        last_keep_alive = 0.0
+        last_keep_alive = last_fold = 0.0
         while not stop.wait(SWEEP_SECONDS):
             try:
                 lost = services.job_exes_fail_lost()
@@ -115,6 +118,9 @@ class Command(BaseCommand):
                 if time.monotonic() - last_keep_alive >= KEEP_ALIVE_SECONDS:
                     services.node_keep_alive(node_id=node_id)
                     last_keep_alive = time.monotonic()
+                if time.monotonic() - last_fold >= FOLD_SECONDS:
+                    counters.fold_all()
+                    last_fold = time.monotonic()
             except DatabaseError as exc:
                 logger.warning("housekeeping: %s", exc)
                 connection.close()

@@ -4,9 +4,10 @@
 Without ``--append`` the database is dropped and created again, then migrated: the load
 goes into empty tables (the path that builds the secondary indexes after the rows). With
 ``--append`` the jobs are added to what the database holds. It prints the rate of every
-100,000 jobs, the index build, the database size, and whether every counter table equals
-a count of the rows, read only. ``--for-bench`` then vacuums the database and labels it
-as ``bench/run.py`` does, so that ``make bench BENCH_JOBS=N`` reuses it.
+100,000 jobs, the index build, the ledgers' fold, the database size, and whether every
+counter ledger equals a count of the rows (a rebuild, rolled back). ``--for-bench`` then
+vacuums the database and labels it as ``bench/run.py`` does, so that ``make bench
+BENCH_JOBS=N`` reuses it.
 
 The server is ``DATABASE_URL``'s, or this checkout's embedded one.
 """
@@ -14,7 +15,6 @@ The server is ``DATABASE_URL``'s, or this checkout's embedded one.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import sys
@@ -77,7 +77,8 @@ def main() -> None:
     load_seconds = time.perf_counter() - began
     print(f"loaded {args.jobs:,} jobs onto {before:,} in {load_seconds:.0f} s "
           f"({args.jobs / load_seconds:.0f} jobs/s); {summary.indexes_rebuilt} indexes built "
-          f"after the rows in {summary.index_seconds:.0f} s", flush=True)
+          f"after the rows in {summary.index_seconds:.0f} s; ledgers folded in "
+          f"{summary.fold_seconds:.0f} s", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
         print(f"database size: {cursor.fetchone()[0]}", flush=True)
@@ -97,48 +98,20 @@ def main() -> None:
 
 
 def check_counters() -> None:
-    """Compare every counter table with a count of the rows it counts (read only)."""
-    from django.db import connection
+    """Rebuild every counter ledger that ``manage.py recount_jobs`` rebuilds, rolled back:
+    each reports the keys it would have corrected (0: the triggers kept it exact)."""
+    from django.db import transaction
 
-    day = importlib.import_module("job.migrations.0010_job_day_count_and_load_change_triggers")
-    days = day.DAY_NEW.replace("new_rows", "job")
-    loads = day.LOAD_NEW.replace("new_rows", "job")
-    pairs = {
-        "job_count": (
-            "SELECT status, job_type_id, error_id, count FROM job_count WHERE count <> 0",
-            "SELECT status, job_type_id, error_id, count(*) FROM job GROUP BY 1, 2, 3",
-        ),
-        "job_exe_count": (
-            "SELECT status, job_type_id, node_id, count FROM job_exe_count WHERE count <> 0",
-            "SELECT e.status, j.job_type_id, e.node_id, count(*) FROM job_exe e "
-            "JOIN job j ON j.id = e.job_id GROUP BY 1, 2, 3",
-        ),
-        "job_day_count": (
-            "SELECT occurred, job_type_id, status, error_id, count FROM job_day_count "
-            "WHERE count <> 0",
-            f"SELECT occurred, job_type_id, status, error_id, sum(delta) FROM ({days}) d "
-            "GROUP BY 1, 2, 3, 4",
-        ),
-        "job_load_change": (
-            "SELECT hour, job_type_id, pending, queued, running FROM job_load_change "
-            "WHERE pending <> 0 OR queued <> 0 OR running <> 0",
-            f"SELECT date_trunc('hour', d.at, 'UTC'), d.job_type_id, sum(d.pending), "
-            f"sum(d.queued), sum(d.running) FROM ({loads}) d GROUP BY 1, 2 "
-            "HAVING sum(d.pending) <> 0 OR sum(d.queued) <> 0 OR sum(d.running) <> 0",
-        ),
-    }
+    from job.services import COUNTER_REBUILDS, counters_rebuild
+
     began = time.perf_counter()
-    with connection.cursor() as cursor:
-        for name, (counted, actual) in pairs.items():
-            cursor.execute(
-                f"SELECT (SELECT count(*) FROM ({counted}) c), "
-                f"(SELECT count(*) FROM (({counted}) EXCEPT ({actual})) a), "
-                f"(SELECT count(*) FROM (({actual}) EXCEPT ({counted})) b)"
-            )
-            rows, extra, missing = cursor.fetchone()
-            verdict = "exact" if not extra and not missing else "WRONG"
-            print(f"{name}: {rows:,} counters, {extra} wrong or left over, {missing} missing: "
-                  f"{verdict}", flush=True)
+    for counter in COUNTER_REBUILDS:
+        with transaction.atomic():
+            result = counters_rebuild(counter)
+            transaction.set_rollback(True)
+        verdict = "exact" if result.corrected == 0 else "WRONG"
+        print(f"{counter._meta.db_table}: {result.counters:,} keys, {result.corrected} would be "
+              f"corrected: {verdict}", flush=True)
     print(f"counters checked in {time.perf_counter() - began:.0f} s", flush=True)
 
 

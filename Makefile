@@ -9,7 +9,7 @@ DEMO_JOBS ?= 2000
 
 WORKER_CONCURRENCY ?= 1
 
-.PHONY: venv run worker test test-browser fuzz lint lint-schema client migrate stop-db bench bench-cancel soak
+.PHONY: venv run worker test test-browser fuzz lint lint-schema client migrate stop-db bench bench-cancel bench-status soak
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,11 @@ bench: venv
 # with one worker, on the service's database.
 bench-cancel: migrate
 	$(BIN)/python bench/cancel_latency.py
+
+# Status changes per second from BENCH_WRITERS=8 concurrent writers of one job type, each
+# transaction held BENCH_HOLD_MS=5 ms as a worker's is (the counter triggers' contention).
+bench-status: migrate
+	$(BIN)/python bench/status_changes.py
 
 # A long mixed read/cancel load (SOAK_CLIENTS=20 clients for SOAK_SECONDS=1800) against
 # the service as make run serves it, printing errors, p50/p99 and memory every minute.

@@ -12,6 +12,8 @@ decides from its own count whether there is a next page.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 
 def ts(column: str) -> str:
     return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
@@ -191,25 +193,110 @@ def page(*, count: str, ids: str, row: str, rows_from: str, limit: int, offset: 
     return sql, params + params + (next_url, previous_url)
 
 
+BUCKET_ORIGIN = datetime(2000, 1, 1, tzinfo=UTC)
+BUCKET_WIDTHS = (86400, 3600, 60)  # job_time_count's: a day, an hour, a minute
+
+
+def literal(moment: datetime) -> str:
+    return f"TIMESTAMPTZ '{moment.isoformat()}'"
+
+
+def whole_buckets(low: datetime | None, high: datetime | None) -> list[str]:
+    """The job_time_count rows (as conditions on ``c``) that make up [low, high): the
+    widest whole buckets first, then narrower ones on each side."""
+    conditions = []
+    pending = [(low, high)]
+    for width in BUCKET_WIDTHS:
+        step = timedelta(seconds=width)
+        narrower = []
+        for start, end in pending:
+            first = None if start is None else start + (BUCKET_ORIGIN - start) % step
+            last = None if end is None else end - (end - BUCKET_ORIGIN) % step
+            if width == BUCKET_WIDTHS[-1] or first is None or last is None or first < last:
+                bounds = [f"c.width = {width}"]
+                if first is not None:
+                    bounds.append(f"c.bucket >= {literal(first)}")
+                if last is not None:
+                    bounds.append(f"c.bucket < {literal(last)}")
+                if first is None or last is None or first < last:
+                    conditions.append(" AND ".join(bounds))
+                if start is not None and first is not None and start < first:
+                    narrower.append((start, first))
+                if end is not None and last is not None and last < end:
+                    narrower.append((last, end))
+            else:
+                narrower.append((start, end))
+        pending = narrower
+    return conditions
+
+
+def window_count(*, where: str, keys_where: str, started: datetime | None,
+                 ended: datetime | None) -> str:
+    """The count of a window on last_modified as the API takes it: job_time_count's whole
+    buckets (``keys_where`` filters its keys, aliased ``j`` as well) plus the jobs
+    (``where``, the window included) of the partial minutes at the two edges."""
+    minute = timedelta(minutes=1)
+    low = None if started is None else started + (BUCKET_ORIGIN - started) % minute
+    high = None if ended is None else ended - (ended - BUCKET_ORIGIN) % minute
+    if low is not None and high is not None and low >= high:
+        return f"SELECT count(*) FROM job j WHERE {where}"
+    buckets = " OR ".join(f"({condition})" for condition in whole_buckets(low, high))
+    parts = [f"(SELECT coalesce(sum(c.count), 0) FROM job_time_count c "
+             f"WHERE ({keys_where.replace('j.', 'c.')}) AND ({buckets}))"]
+    if low is not None:
+        parts.append(f"(SELECT count(*) FROM job j WHERE {where} "
+                     f"AND j.last_modified < {literal(low)})")
+    if high is not None:
+        parts.append(f"(SELECT count(*) FROM job j WHERE {where} "
+                     f"AND j.last_modified >= {literal(high)})")
+    return "SELECT " + " + ".join(parts)
+
+
+def updates_window_ids(*, where: str, started: datetime, limit: int, offset: int) -> str:
+    """/jobs/updates/'s page of a window starting at ``started``, as the API reads it: the
+    four parts in last_status_change order (``JobUpdatePaginator``), each up to the
+    page's end, then the page from them."""
+    top = offset + limit
+    since, lag = literal(started), f"{literal(started)} - interval '1 minute'"
+    parts = [
+        f"j.last_status_change >= {since}",
+        f"j.last_status_change >= {lag} AND j.last_status_change < {since}",
+        f"(j.last_modified - j.last_status_change) > '00:01:00'::interval "
+        f"AND j.last_status_change < {lag}",
+        "j.last_status_change IS NULL",
+    ]
+    union = " UNION ALL ".join(
+        f"(SELECT j.id FROM job j WHERE {where} AND {part} "
+        f"ORDER BY j.last_status_change, j.id LIMIT {top})"
+        for part in parts
+    )
+    return (f"SELECT j.id FROM job j WHERE j.id IN ({union}) "
+            f"ORDER BY j.last_status_change, j.id LIMIT {limit} OFFSET {offset}")
+
+
 def job_list(*, where: str, order: str, limit: int, offset: int, extras: str = "plain",
              params: tuple = (), counted: bool = False, next_url: str | None = None,
-             previous_url: str | None = None) -> tuple[str, tuple]:
+             previous_url: str | None = None, count: str | None = None,
+             ids: str | None = None) -> tuple[str, tuple]:
     """count, page links and one page of job rows; ``where`` filters ``job j``, ``order``
     orders it.
 
     ``counted``: the count sums ``job_count`` (aliased ``j`` too: ``where`` names only
-    columns it shares with job), as the API does for such filters. ``next_url`` is given
-    only when the count shows rows past this page.
+    columns it shares with job), as the API does for such filters; ``count`` gives the
+    count's statement instead (``window_count``), and ``ids`` the page's ids
+    (``updates_window_ids``). ``next_url`` is given only when the count shows rows past
+    this page.
     """
-    count = (
-        f"SELECT coalesce(sum(j.count), 0) FROM job_count j WHERE {where}"
-        if counted
-        else f"SELECT count(*) FROM job j WHERE {where}"
-    )
+    if count is None:
+        count = (
+            f"SELECT coalesce(sum(j.count), 0) FROM job_count j WHERE {where}"
+            if counted
+            else f"SELECT count(*) FROM job j WHERE {where}"
+        )
     return page(
         count=count,
-        ids=f"SELECT j.id FROM job j WHERE {where} ORDER BY {order} "
-            f"LIMIT {limit} OFFSET {offset}",
+        ids=ids or f"SELECT j.id FROM job j WHERE {where} ORDER BY {order} "
+                   f"LIMIT {limit} OFFSET {offset}",
         row=f"""json_build_object('id', j.id, 'job_type', {JOB_TYPE_BRIEF},
                 'job_type_rev', {JOB_TYPE_REV_BRIEF}, 'event', {EVENT_BRIEF},
                 'error', {ERROR_BRIEF}, {JOB_SCALARS} {ROW_EXTRAS[extras]})""",
@@ -476,6 +563,55 @@ def metrics_plot_data(*, first_day, last_day) -> tuple[str, tuple]:
         FROM job_day_count d LEFT JOIN error er ON er.id = d.error_id
         WHERE d.count > 0 AND d.occurred >= %s AND d.occurred <= %s
         GROUP BY d.occurred, d.job_type_id)
+    SELECT json_build_object('count', {len(plots)}, 'next', NULL, 'previous', NULL,
+        'results', json_build_array({", ".join(plots)}))::text
+    """
+    return sql, (first_day, last_day)
+
+
+# The run time columns (metrics.rst's example group): each aggregate's SQL over a day's
+# summed row (n: executions measured, total: their seconds, least/most: the extremes).
+RUN_TIME_COLUMNS = (
+    ("run_time_sum", "Run Time (Sum)", "Total", "sum", "round(total)"),
+    ("run_time_min", "Run Time (Min)", "Minimum", "min", "round(least)"),
+    ("run_time_max", "Run Time (Max)", "Maximum", "max", "round(most)"),
+    ("run_time_avg", "Run Time (Avg)", "Average", "avg", "round(total / n)"),
+)
+
+
+def metrics_run_times(*, first_day, last_day) -> tuple[str, tuple]:
+    """``/metrics/job-types/plot-data/`` with every job type as choice_id and
+    ``group=run_time``: per day and job type, the rows of ``job_exe_day_time`` summed, the
+    extremes of a stale day read from its completed executions."""
+    plots = []
+    for name, title, word, aggregate, value in RUN_TIME_COLUMNS:
+        plots.append(f"""json_build_object('column', json_build_object('name', '{name}',
+            'title', '{title}',
+            'description', '{word} time spent running the pre, job, and post tasks.',
+            'units', 'seconds', 'group', 'run_time', 'aggregate', '{aggregate}'),
+            'min_x', (SELECT min(occurred) FROM days), 'max_x', (SELECT max(occurred) FROM days),
+            'min_y', (SELECT min({value}) FROM days), 'max_y', (SELECT max({value}) FROM days),
+            'values', coalesce((SELECT json_agg(json_build_object('id', job_type_id,
+                'date', occurred, 'value', {value}) ORDER BY occurred, job_type_id) FROM days),
+                '[]'))""")
+    sql = f"""
+    WITH keys AS (
+        SELECT occurred, job_type_id, sum(run_count) AS n, sum(run_sum) AS total,
+               min(run_min) AS least, max(run_max) AS most, bool_or(stale) AS stale
+        FROM job_exe_day_time WHERE occurred >= %s AND occurred <= %s
+        GROUP BY occurred, job_type_id HAVING sum(run_count) <> 0
+    ), days AS (
+        SELECT k.occurred, k.job_type_id, k.n, k.total,
+               CASE WHEN k.stale THEN e.least ELSE k.least END AS least,
+               CASE WHEN k.stale THEN e.most ELSE k.most END AS most
+        FROM keys k LEFT JOIN LATERAL (
+            SELECT min(job_exe_seconds(x.started, x.ended)) AS least,
+                   max(job_exe_seconds(x.started, x.ended)) AS most
+            FROM job_exe x JOIN job j ON j.id = x.job_id
+            WHERE k.stale AND x.status = 'COMPLETED' AND j.job_type_id = k.job_type_id
+              AND x.ended >= k.occurred::timestamp AT TIME ZONE 'UTC'
+              AND x.ended < (k.occurred + 1)::timestamp AT TIME ZONE 'UTC'
+        ) e ON TRUE)
     SELECT json_build_object('count', {len(plots)}, 'next', NULL, 'previous', NULL,
         'results', json_build_array({", ".join(plots)}))::text
     """

@@ -355,13 +355,32 @@ def reads(values: dict, base: str) -> list[Read]:
     def jobs(name, params, where="TRUE", order=default, limit=100, offset=0, extras="plain",
              path="/jobs/", args=()):
         query = f"?{urlencode(params)}" if params else ""
-        # The API counts through job_count unless a time window is given (JobFilterSet.count).
-        counted = not ({"started", "ended", "job_id"} & set(params))
+        # The API counts through job_count, or job_time_count with a time window
+        # (JobCountPaginator).
+        counted = "job_id" not in params
         next_url, previous_url = page_links(base, path, params, offset // limit + 1)
         sql = floors.job_list(where=where, order=order, limit=limit, offset=offset,
                               extras=extras, params=args, counted=counted,
                               next_url=next_url, previous_url=previous_url)
         return Read(name, path + query, sql)
+
+    def window(name, started, ended=None, keys_where="TRUE", path="/jobs/", extras="plain",
+               params=None):
+        """A job list windowed on last_modified (the bounds written into the SQL)."""
+        query = {**(params or {}), "started": iso(started)}
+        where = f"({keys_where}) AND j.last_modified >= {floors.literal(started)}"
+        if ended is not None:
+            query["ended"] = iso(ended)
+            where += f" AND j.last_modified <= {floors.literal(ended)}"
+        next_url, previous_url = page_links(base, path, query, 1)
+        count = floors.window_count(where=where, keys_where=keys_where, started=started,
+                                    ended=ended)
+        ids = (floors.updates_window_ids(where=where, started=started, limit=100, offset=0)
+               if path == "/jobs/updates/" else None)
+        sql = floors.job_list(where=where, order=default, limit=100, offset=0, extras=extras,
+                              count=count, ids=ids, next_url=next_url,
+                              previous_url=previous_url)
+        return Read(name, f"{path}?{urlencode(query)}", sql)
 
     def listing(name, path, floor, query_params, limit=100, offset=0, **options):
         query = f"?{urlencode(query_params)}" if query_params else ""
@@ -386,16 +405,18 @@ def reads(values: dict, base: str) -> list[Read]:
              args=(values["category"],)),
         jobs("/jobs/ error_category=DATA", {"error_category": "DATA"},
              where="j.error_id IN (SELECT id FROM error WHERE category = 'DATA')"),
-        jobs("/jobs/ started/ended last day", {"started": iso(day[0]), "ended": iso(day[1])},
-             where="j.last_modified >= %s AND j.last_modified <= %s", args=day),
+        window("/jobs/ started/ended last day", *day),
+        window("/jobs/ started=1h", hour_ago),
+        window("/jobs/ started=1 week", week[0]),
+        window("/jobs/ status=FAILED started=1d", day[0], keys_where="j.status = 'FAILED'",
+               params={"status": "FAILED"}),
         jobs("/jobs/ page_size=1000", {"page_size": 1000}, limit=1000),
         jobs(f"/jobs/ page={deep_page}", {"page": deep_page}, offset=(deep_page - 1) * 100),
         Read("/jobs/{id}/ (4 exes, files)", f"/jobs/{values['details_id']}/",
              floors.job_details(job_id=values["details_id"])),
-        jobs("/jobs/updates/ started=1h", {"started": iso(hour_ago)},
-             where="j.last_modified >= %s",
-             order="j.last_status_change + interval '0', j.id",  # see JobUpdateFilterSet
-             extras="updates", path="/jobs/updates/", args=(hour_ago,)),
+        window("/jobs/updates/ started=1h", hour_ago, path="/jobs/updates/",
+               extras="updates"),
+        window("/jobs/updates/ started=1d", day[0], path="/jobs/updates/", extras="updates"),
         jobs("/jobs/executions/ default", {}, extras="executions", path="/jobs/executions/"),
         jobs("/jobs/executions/ page_size=1000", {"page_size": 1000}, limit=1000,
              extras="executions", path="/jobs/executions/"),
@@ -428,6 +449,12 @@ def reads(values: dict, base: str) -> list[Read]:
                  + [("column", name) for name in UI_FAILURE_RATE_COLUMNS]
                  + [("started", iso(month[0])), ("ended", iso(month[1]))]),
              floors.metrics_plot_data(first_day=month[0].date(), last_day=month[1].date())),
+        Read("/metrics/job-types/plot-data/ run times (30 days, every job type)",
+             "/metrics/job-types/plot-data/?" + urlencode(
+                 [("choice_id", pk) for pk in values["job_type_ids"]]
+                 + [("group", "run_time"), ("started", iso(month[0])),
+                    ("ended", iso(month[1]))]),
+             floors.metrics_run_times(first_day=month[0].date(), last_day=month[1].date())),
     ]
 
 

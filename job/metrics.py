@@ -1,9 +1,19 @@
 """The metrics types of ``/metrics/`` (metrics.rst): what each one plots and how.
 
-One type here, ``job-types``: the jobs of each job type that ended on each day (UTC),
-counted by how they ended, read from ``job_day_count`` (``job.models.JobDayCount``), which
-the triggers on ``job`` keep exact. A column is a sum over that table's rows of a day and
-job type; its ``counts`` names those rows.
+One type here, ``job-types``, with two kinds of columns:
+
+- counts: the jobs of each job type that ended on each day (UTC), counted by how they
+  ended, read from ``job_day_count`` (``job.models.JobDayCount``), which the triggers on
+  ``job`` keep exact. Such a column is a sum over that table's rows of a day and job type;
+  its ``counts`` names those rows.
+- times, in seconds: the executions of each job type that COMPLETED on each day (UTC, by
+  the execution's ``ended``), as Scale measured them: the time each waited in the queue,
+  its pre, job and post tasks took, it ran, and the rest of its run (stage: the system's
+  overhead). Such a column (its ``measure``, one of ``EXECUTION_MEASURES``) is the sum,
+  least, greatest or mean of that time over those executions, read from
+  ``job_exe_day_time`` (``job_exe.models.JobExecutionDayTime``); an execution for which a
+  time is not known (a task that never ran) is not counted in its mean. Values are whole
+  seconds, rounded.
 """
 
 from __future__ import annotations
@@ -33,8 +43,9 @@ class MetricsGroup:
 
 @dataclass(frozen=True)
 class MetricsColumn:
-    """One plotted statistic: per day (and job type), the sum of ``count`` over the
-    ``job_day_count`` rows that ``counts`` selects."""
+    """One plotted statistic: per day (and job type), either the sum of ``count`` over the
+    ``job_day_count`` rows that ``counts`` selects, or the ``aggregate`` of an execution
+    time (``measure``) over the day's completed executions."""
 
     name: str
     title: str
@@ -42,7 +53,8 @@ class MetricsColumn:
     units: str
     group: str
     aggregate: str
-    counts: Q = field(compare=False)
+    counts: Q | None = field(default=None, compare=False)
+    measure: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +87,21 @@ class MetricsType:
 
 
 def _count(name: str, title: str, description: str, group: str, counts: Q) -> MetricsColumn:
-    return MetricsColumn(name, title, description, "count", group, "sum", counts)
+    return MetricsColumn(name, title, description, "count", group, "sum", counts=counts)
+
+
+_AGGREGATES = (("sum", "Sum", "Total"), ("min", "Min", "Minimum"), ("max", "Max", "Maximum"),
+               ("avg", "Avg", "Average"))
+
+
+def _times(measure: str, title: str, about: str) -> tuple[MetricsColumn, ...]:
+    """The four columns of one execution time: ``<measure>_time_{sum,min,max,avg}``."""
+    group = f"{measure}_time"
+    return tuple(
+        MetricsColumn(f"{group}_{aggregate}", f"{title} ({short})", f"{word} {about}",
+                      "seconds", group, aggregate, measure=measure)
+        for aggregate, short, word in _AGGREGATES
+    )
 
 
 _FINISHED = Q(status__in=Job.FINISHED_STATUSES)
@@ -88,6 +114,12 @@ JOB_TYPES = MetricsType(
     groups=(
         MetricsGroup("overview", "Overview", "Overall counts based on job status."),
         MetricsGroup("errors", "Errors", "Overall error counts based on category."),
+        MetricsGroup("queue_time", "Queue Time", "When jobs were in the queue."),
+        MetricsGroup("pre_time", "Pre-task Time", "When jobs were being prepared."),
+        MetricsGroup("job_time", "Job Task Time", "When jobs were executing their actual goal."),
+        MetricsGroup("post_time", "Post-task Time", "When jobs were being cleaned up."),
+        MetricsGroup("run_time", "Run Time", "When related tasks were run (pre, job, post)."),
+        MetricsGroup("stage_time", "Stage Time", "Times related to the overhead of the system."),
     ),
     columns=(
         _count("completed_count", "Completed Count", "Number of successfully completed jobs.",
@@ -107,6 +139,12 @@ JOB_TYPES = MetricsType(
         _count("error_algorithm_count", "Algorithm Error Count",
                "Number of failed jobs due to an algorithm error.",
                "errors", Q(error__category=Error.Category.ALGORITHM)),
+        *_times("queue", "Queue Time", "time the job waited in the queue."),
+        *_times("pre", "Pre-task Time", "time spent preparing the job task."),
+        *_times("job", "Job Task Time", "time spent running the job task."),
+        *_times("post", "Post-task Time", "time spent finalizing the job task."),
+        *_times("run", "Run Time", "time spent running the pre, job, and post tasks."),
+        *_times("stage", "Stage Time", "overhead time spent managing tasks."),
     ),
     # The Scale 3.0.0 web UI's Failure Rates page asks for the error counts under these
     # names (Scale's own server named them error_<category>_count, and 3.1.0's UI did).

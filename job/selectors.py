@@ -8,12 +8,14 @@ Nothing here reads execution stdout/stderr.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import cache
 from typing import Any
 
 import orjson
-from django.db.models import Count, F, Min, OuterRef, QuerySet, Subquery, Sum
+from django.contrib.postgres.aggregates import BoolOr
+from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from error.models import Error
@@ -21,6 +23,7 @@ from job import metrics
 from job.interfaces import job_inputs, job_outputs, referenced_file_ids
 from job.models import Job, JobCount, JobDayCount, JobLoadChange, JobType
 from job.serializers import JobDetailsSerializer, JobTypeBriefSerializer
+from job_exe.models import JobExecution, JobExecutionDayTime, execution_times
 from scale.api.filters import PG_BIGINT_MAX
 from scale.api.rendering import RENDERED, json_text, rendered
 from scale.api.views import read_snapshot
@@ -215,41 +218,140 @@ def job_load(
 
 def metrics_plot_data(
     day_counts: QuerySet[JobDayCount],
+    day_times: QuerySet[JobExecutionDayTime],
     *,
     columns: list[metrics.MetricsColumn],
     per_job_type: bool,
 ) -> list[dict[str, Any]]:
     """``/metrics/job-types/plot-data/``: for each column, its values by day (oldest
-    first) and, with ``per_job_type``, by job type; else summed over the job types.
+    first) and, with ``per_job_type``, by job type; else over the job types together.
+    ``day_counts`` and ``day_times`` are the rows of the window and job types chosen.
 
-    One query: every column is a filtered sum over the same rows of a day (and job type).
+    One query per kind of column asked for: the count columns are filtered sums over the
+    same rows of a day (and job type), the time columns sums and extremes over another
+    table's; one more when some day's extremes must be read from the executions
+    (``JobExecutionDayTime.stale``).
     """
-    keys = ["occurred", "job_type_id"] if per_job_type else ["occurred"]
-    rows = list(
-        # A day whose rows sum to 0 (its one job was re-run) is no day with ended jobs.
-        day_counts.values(*keys)
-        .annotate(**{c.name: Sum("count", filter=c.counts, default=0) for c in columns})
-        .annotate(ended=Sum("count"))
-        .filter(ended__gt=0)
-        .order_by(*keys)
-    )
+    values: dict[str, list[dict[str, Any]]] = {}
+    count_columns = [column for column in columns if column.measure is None]
+    if count_columns:
+        keys = ["occurred", "job_type_id"] if per_job_type else ["occurred"]
+        rows = list(
+            # A day whose rows sum to 0 (its one job was re-run) is no day with ended jobs.
+            day_counts.values(*keys)
+            .annotate(**{c.name: Sum("count", filter=c.counts, default=0) for c in count_columns})
+            .annotate(ended=Sum("count"))
+            .filter(ended__gt=0)
+            .order_by(*keys)
+        )
+        for column in count_columns:
+            values[column.name] = [
+                {**({"id": row["job_type_id"]} if per_job_type else {}),
+                 "date": row["occurred"], "value": row[column.name]}
+                for row in rows
+            ]
+    time_columns = [column for column in columns if column.measure is not None]
+    if time_columns:
+        values.update(_time_values(day_times, time_columns, per_job_type=per_job_type))
     plots = []
     for column in columns:
-        values = []
-        for row in rows:
-            value = {"id": row["job_type_id"]} if per_job_type else {}
-            values.append({**value, "date": row["occurred"], "value": row[column.name]})
-        dates = [value["date"] for value in values]
-        numbers = [value["value"] for value in values]
+        dates = [value["date"] for value in values[column.name]]
+        numbers = [value["value"] for value in values[column.name]]
         plots.append({
             "column": column,
             "min_x": min(dates, default=None),
             "max_x": max(dates, default=None),
             "min_y": min(numbers, default=None),
             "max_y": max(numbers, default=None),
-            "values": values,
+            "values": values[column.name],
         })
     return plots
+
+
+def _time_values(
+    day_times: QuerySet[JobExecutionDayTime],
+    columns: list[metrics.MetricsColumn],
+    *,
+    per_job_type: bool,
+) -> dict[str, list[dict[str, Any]]]:
+    """The values of time columns: per (day, job type), the rows of ``job_exe_day_time``
+    summed (counts, sums) or their extremes taken, the extremes of a stale key read from
+    its executions; then, unless ``per_job_type``, the job types of a day together. A day
+    on which a time was measured for no execution has no value in that time's columns."""
+    measures = sorted({column.measure for column in columns})
+    figures = {}
+    for measure in measures:
+        figures[f"{measure}_count"] = Sum(f"{measure}_count")
+        figures[f"{measure}_sum"] = Sum(f"{measure}_sum")
+        figures[f"{measure}_min"] = Min(f"{measure}_min")
+        figures[f"{measure}_max"] = Max(f"{measure}_max")
+    rows = list(
+        day_times.values("occurred", "job_type_id")
+        .annotate(stale=BoolOr("stale"), **figures)
+        .order_by("occurred", "job_type_id")
+    )
+    rows = [row for row in rows if any(row[f"{m}_count"] for m in measures)]
+    stale = [(row["occurred"], row["job_type_id"]) for row in rows if row["stale"]]
+    if stale:
+        extremes = _execution_extremes(stale, measures)
+        for row in rows:
+            if row["stale"]:
+                row.update(extremes[(row["occurred"], row["job_type_id"])])
+    groups: dict[tuple, dict[str, Any]] = {}
+    for row in rows:
+        key = (row["occurred"], row["job_type_id"]) if per_job_type else (row["occurred"],)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = dict(row)
+            continue
+        for measure in measures:
+            for kind in ("count", "sum"):
+                group[f"{measure}_{kind}"] += row[f"{measure}_{kind}"]
+            for kind, pick in (("min", min), ("max", max)):
+                known = [v for v in (group[f"{measure}_{kind}"], row[f"{measure}_{kind}"])
+                         if v is not None]
+                group[f"{measure}_{kind}"] = pick(known, default=None)
+    values: dict[str, list[dict[str, Any]]] = {}
+    for column in columns:
+        measure = column.measure
+        column_values = []
+        for group in groups.values():
+            count = group[f"{measure}_count"]
+            if not count:
+                continue
+            seconds = (group[f"{measure}_sum"] / count if column.aggregate == "avg"
+                       else group[f"{measure}_{column.aggregate}"])
+            column_values.append({
+                **({"id": group["job_type_id"]} if per_job_type else {}),
+                "date": group["occurred"], "value": round(seconds),
+            })
+        values[column.name] = column_values
+    return values
+
+
+def _execution_extremes(keys: list[tuple], measures: list[str]) -> dict[tuple, dict]:
+    """The least and greatest of each time over the completed executions of each (day,
+    job type) of ``keys``, from the executions themselves: one query, each day's through
+    ``job_exe_completed_ended_idx``."""
+    chosen = Q()
+    for day, job_type_id in keys:
+        start = datetime.combine(day, time.min, tzinfo=UTC)
+        chosen |= Q(ended__gte=start, ended__lt=start + timedelta(days=1),
+                    job__job_type_id=job_type_id)
+    times = execution_times()
+    aggregates = {}
+    for measure in measures:
+        aggregates[f"{measure}_min"] = Min(times[measure])
+        aggregates[f"{measure}_max"] = Max(times[measure])
+    rows = (
+        JobExecution.objects.filter(chosen, status=JobExecution.Status.COMPLETED)
+        .order_by()
+        .values(day=TruncDate("ended", tzinfo=UTC), type_id=F("job__job_type_id"))
+        .annotate(**aggregates)
+    )
+    found = {(row.pop("day"), row.pop("type_id")): row for row in rows}
+    nothing = dict.fromkeys(aggregates)
+    return {key: found.get(key, nothing) for key in keys}
 
 
 def metrics_choices() -> orjson.Fragment:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from django.db import transaction
+from django.contrib.postgres.aggregates import BoolOr
+from django.db import connection, models, transaction
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from procrastinate.contrib.django import app as procrastinate_app
 
@@ -21,7 +24,13 @@ from job.models import (
     JobType,
     JobTypeRevision,
 )
-from job_exe.models import JobExecution, JobExecutionCount
+from job_exe.models import (
+    EXECUTION_MEASURES,
+    JobExecution,
+    JobExecutionCount,
+    JobExecutionDayTime,
+    execution_times,
+)
 from recipe.models import RecipeJob
 from scale import counters
 from scale.exceptions import Conflict, DomainError, NotFound
@@ -315,6 +324,145 @@ def counters_rebuild(counter: type[counters.Ledger]) -> counters.Rebuild:
     """
     locked, grouped = COUNTER_REBUILDS[counter]
     return counters.rebuild(counter, locked=locked, grouped=grouped)
+
+
+_DAY_TIME_SUMS = ("count", *(f"{m}_{kind}" for m in EXECUTION_MEASURES
+                              for kind in ("count", "sum")))
+_DAY_TIME_EXTREMES = tuple(f"{m}_{kind}" for m in EXECUTION_MEASURES for kind in ("min", "max"))
+
+
+def job_exe_day_times(executions) -> dict[tuple, dict[str, Any]]:
+    """``job_exe_day_time``'s figures per (day, job type) computed from ``executions`` (a
+    queryset of them), in one aggregate query: what the triggers' rows sum to."""
+    completed = executions.filter(status=JobExecution.Status.COMPLETED, ended__isnull=False)
+    times = execution_times()
+    aggregates: dict[str, Any] = {"count": models.Count("id")}
+    for measure, seconds in times.items():
+        aggregates[f"{measure}_count"] = models.Count(seconds)
+        aggregates[f"{measure}_sum"] = models.Sum(seconds, default=0.0)
+        aggregates[f"{measure}_min"] = models.Min(seconds)
+        aggregates[f"{measure}_max"] = models.Max(seconds)
+    rows = (
+        completed.order_by()
+        .values(day=TruncDate("ended", tzinfo=UTC), type_id=models.F("job__job_type_id"))
+        .annotate(**aggregates)
+    )
+    return {(row.pop("day"), row.pop("type_id")): row for row in rows}
+
+
+@transaction.atomic
+def job_exe_day_time_rebuild() -> counters.Rebuild:
+    """Write ``job_exe_day_time`` again from the completed executions: one row per (day,
+    job type), none stale. As ``job_exe_count_rebuild``, writers of executions wait."""
+    with connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE job_exe IN SHARE MODE")
+    actual = job_exe_day_times(JobExecution.objects.all())
+    kept = {
+        (row.pop("occurred"), row.pop("job_type_id")): row
+        for row in JobExecutionDayTime.objects.order_by().values("occurred", "job_type_id")
+        .annotate(
+            stale=BoolOr("stale"),
+            **{name: models.Sum(name) for name in _DAY_TIME_SUMS},
+            **{name: (models.Min if name.endswith("_min") else models.Max)(name)
+               for name in _DAY_TIME_EXTREMES},
+        )
+        if row["count"]
+    }
+
+    def same(key) -> bool:
+        have, want = kept.get(key), actual.get(key)
+        if have is None or want is None or have["stale"]:
+            return False
+        return all(
+            have[name] == want[name] if name.endswith("count") or name in _DAY_TIME_EXTREMES
+            else abs(have[name] - want[name]) <= 1e-6 * max(1.0, abs(want[name]))
+            for name in (*_DAY_TIME_SUMS, *_DAY_TIME_EXTREMES)
+        )
+
+    corrected = sum(not same(key) for key in kept.keys() | actual.keys())
+    JobExecutionDayTime.objects.all().delete()
+    JobExecutionDayTime.objects.bulk_create(
+        JobExecutionDayTime(occurred=day, job_type_id=job_type_id, **figures)
+        for (day, job_type_id), figures in sorted(actual.items())
+    )
+    return counters.Rebuild(
+        counters=len(actual), rows=sum(row["count"] for row in actual.values()),
+        corrected=corrected,
+    )
+
+
+# An execution's times in SQL (as the triggers of job_exe_day_time measure them), for the
+# rows ``x`` of job_exe: t.queue ... t.run, then s.stage.
+_EXECUTION_TIMES_SQL = """
+    CROSS JOIN LATERAL (SELECT job_exe_seconds(x.queued, x.started) AS queue,
+        job_exe_seconds(x.pre_started, x.pre_completed) AS pre,
+        job_exe_seconds(x.job_started, x.job_completed) AS job,
+        job_exe_seconds(x.post_started, x.post_completed) AS post,
+        job_exe_seconds(x.started, x.ended) AS run) t
+    CROSS JOIN LATERAL (SELECT CASE WHEN t.run IS NOT NULL THEN greatest(
+        t.run - coalesce(t.pre, 0) - coalesce(t.job, 0) - coalesce(t.post, 0), 0) END AS stage) s
+"""
+
+
+def job_exe_day_time_fold() -> int:
+    """Sum the rows of each (day, job type) of ``job_exe_day_time`` that has several into
+    one (its counts and sums added, the least minimum and greatest maximum); how many rows
+    went. A stale key gets its extremes from its executions, and is stale no more; a key
+    whose executions were all taken away keeps no row.
+
+    One statement, one snapshot: the rows it deletes and the executions it reads agree (a
+    writer commits an execution and its row together). Rows appended meanwhile are not
+    its and stay as they are (a removal among them is a stale row of its own); two folds at
+    once each fold the rows they deleted.
+    """
+    columns = ", ".join((*_DAY_TIME_SUMS, *_DAY_TIME_EXTREMES))
+    folded = ", ".join(
+        [*(f"sum({name}) AS {name}" for name in _DAY_TIME_SUMS),
+         *(f"{'min' if name.endswith('_min') else 'max'}({name}) AS {name}"
+           for name in _DAY_TIME_EXTREMES)]
+    )
+    fresh = ", ".join(
+        f"{'min' if name.endswith('_min') else 'max'}("
+        f"{'s' if name.startswith('stage') else 't'}.{name.rsplit('_', 1)[0]}) AS {name}"
+        for name in _DAY_TIME_EXTREMES
+    )
+    extremes = ", ".join(
+        f"CASE WHEN f.occurred IS NULL THEN g.{name} ELSE f.{name} END"
+        for name in _DAY_TIME_EXTREMES
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH keys AS (
+                SELECT occurred, job_type_id FROM job_exe_day_time
+                GROUP BY 1, 2 HAVING count(*) > 1
+            ), gone AS (
+                DELETE FROM job_exe_day_time t USING keys k
+                WHERE t.occurred = k.occurred AND t.job_type_id = k.job_type_id
+                RETURNING t.*
+            ), summed AS (
+                SELECT occurred, job_type_id, bool_or(stale) AS stale, {folded} FROM gone
+                GROUP BY 1, 2 HAVING sum(count) <> 0
+            ), fresh AS (
+                SELECT g.occurred, g.job_type_id, {fresh}
+                FROM summed g
+                JOIN job_exe x ON x.status = 'COMPLETED'
+                    AND x.ended >= g.occurred::timestamp AT TIME ZONE 'UTC'
+                    AND x.ended < (g.occurred + 1)::timestamp AT TIME ZONE 'UTC'
+                JOIN job j ON j.id = x.job_id AND j.job_type_id = g.job_type_id
+                {_EXECUTION_TIMES_SQL}
+                WHERE g.stale
+                GROUP BY 1, 2
+            ), kept AS (
+                INSERT INTO job_exe_day_time (occurred, job_type_id, stale, {columns})
+                SELECT g.occurred, g.job_type_id, g.stale AND f.occurred IS NULL,
+                    {", ".join(f"g.{name}" for name in _DAY_TIME_SUMS)}, {extremes}
+                FROM summed g LEFT JOIN fresh f
+                    ON f.occurred = g.occurred AND f.job_type_id = g.job_type_id
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM gone) - (SELECT count(*) FROM kept)"""
+        )
+        return cursor.fetchone()[0]
 
 
 class JobDataInvalid(DomainError):

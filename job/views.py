@@ -51,6 +51,7 @@ from job.serializers import (
     RequeueJobsRequestSerializer,
 )
 from job.services import JobDataInvalid, job_cancel, job_queue_new, job_requeue
+from job_exe.models import JobExecutionDayTime
 from scale.api.pagination import FilterSetPaginator
 from scale.api.parsers import JSONParser
 from scale.api.permissions import RequiresPermission
@@ -444,15 +445,19 @@ class MetricsViewSet(ReadOnlyViewSet):
         summary="Metric plot data",
         description="For each column (those named by column, in their order, then those of "
         "each group; by default every column), its values by day (UTC) of the jobs that "
-        "ended then, oldest first: by job type (id) with two or more choice_id, otherwise "
-        "summed over the job types chosen (all by default). A day without such jobs has no "
-        "value. column also takes the names the Scale 3.0.0 web UI sends: "
-        "system_error_count, data_error_count, algorithm_error_count.",
+        "ended then (count columns) or of the executions that completed then (time "
+        "columns, in whole seconds: the sum, least, greatest or mean of that time over those "
+        "executions), oldest first: by job type (id) with two or more choice_id, otherwise "
+        "over the job types chosen together (all by default). A day without such jobs, or "
+        "on which that time was measured for no execution, has no value. column also takes "
+        "the names the Scale 3.0.0 web UI sends: system_error_count, data_error_count, "
+        "algorithm_error_count.",
         parameters=[METRICS_NAME_PARAMETER],
     ),
 )
 class MetricsPlotDataViewSet(ReadOnlyViewSet):
-    """``/metrics/{name}/plot-data/``: the columns' values, from ``job_day_count``."""
+    """``/metrics/{name}/plot-data/``: the columns' values, from ``job_day_count`` (counts)
+    and ``job_exe_day_time`` (times)."""
 
     queryset = JobDayCount.objects.order_by("occurred", "job_type_id", "id")
     filterset_class = JobTypeMetricsFilterSet
@@ -465,7 +470,11 @@ class MetricsPlotDataViewSet(ReadOnlyViewSet):
             data = filterset.form.cleaned_data
             columns = metrics_type.selected_columns(data["column"], data["group"])
             plots = selectors.metrics_plot_data(
-                filterset.qs, columns=columns, per_job_type=len(data["choice_id"]) > 1
+                filterset.qs,
+                # The same window and job types, of the executions' times.
+                filterset.filter_queryset(JobExecutionDayTime.objects.all()),
+                columns=columns,
+                per_job_type=len(data["choice_id"]) > 1,
             )
             page = self.paginator.paginate_rows(plots, request)
         # The selector's rows are the shape already, keys in order, dates as dates (the

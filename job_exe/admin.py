@@ -14,7 +14,13 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from job.models import Job
-from job_exe.models import JobExecution, JobExecutionCount, Node
+from job_exe.models import (
+    EXECUTION_MEASURES,
+    JobExecution,
+    JobExecutionCount,
+    JobExecutionDayTime,
+    Node,
+)
 from scale.admin_kit import (
     LargeTableAdmin,
     LedgerAdmin,
@@ -173,3 +179,21 @@ class JobExecutionCountAdmin(LedgerAdmin):
     list_display = ("status", "job_type", "node", "count")
     list_filter = ("status", "folded")
     list_select_related = ("job_type", "node")
+
+
+@admin.register(JobExecutionDayTime)
+class JobExecutionDayTimeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The completed executions' times per day and job type that the job type metrics
+    plot: rows appended by PostgreSQL triggers (a day's rows are summed), never edited."""
+
+    list_display = ("occurred", "job_type", "count", "run_count", "run_sum", "run_min",
+                    "run_max", "stale")
+    list_filter = ("stale",)
+    list_select_related = ("job_type",)
+    date_hierarchy = "occurred"
+    ordering = ("-occurred", "job_type", "id")
+    fields = (
+        "occurred", "job_type", "stale", "count",
+        *(f"{m}_{kind}" for m in EXECUTION_MEASURES for kind in ("count", "sum", "min", "max")),
+    )
+    readonly_fields = fields

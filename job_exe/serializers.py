@@ -5,7 +5,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import BooleanField, Case, Count, Max, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    FloatField,
+    Max,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -13,9 +27,9 @@ from error.models import Error
 from error.serializers import ErrorBriefSerializer, ErrorSerializer
 from job.models import Job
 from job.serializers import JOB_EXE_FIELDS, JobTypeBriefSerializer
-from job_exe.models import JobExecution, Node
+from job_exe.models import JobExecution, Node, node_online
 from scale.api.fields import UtcMillisecondDateTimeField
-from scale.api.rendering import Ref
+from scale.api.rendering import JSONFloat, JSONObject, Ref
 from scale.api.serializers import IdObjectField, RowsSerializer, ScaleSerializer
 
 
@@ -162,20 +176,134 @@ def running_executions(node) -> QuerySet[JobExecution]:
     )
 
 
-class NodeDetailsSerializer(NodeListSerializer):
-    """A node with the job executions running on it (Node Details).
+class NodeResourceFiguresSerializer(serializers.Serializer):
+    """Amounts of CPUs, memory and disk on a node; null where they are not known."""
 
-    Scale's ``resources`` and ``disconnected`` came from the Mesos master (a node's offered
-    resources, whether Mesos still knew the agent); there is no Mesos master here, and the
-    chapter marks both optional, so they are left out rather than invented.
+    cpus = serializers.FloatField(allow_null=True)
+    mem = serializers.FloatField(allow_null=True, help_text="MiB.")
+    disk = serializers.FloatField(allow_null=True, help_text="MiB.")
+
+
+class NodeResourcesSerializer(serializers.Serializer):
+    """The shape of a node's ``resources`` (see ``NodeResourcesField``)."""
+
+    total = NodeResourceFiguresSerializer(
+        help_text="The node's hardware as its worker last reported it; null figures when "
+        "it never did."
+    )
+    scheduled = NodeResourceFiguresSerializer(
+        help_text="The resources scheduled for the executions running on the node now "
+        "(disk: their disk_total_scheduled); 0.0 when none runs."
+    )
+    used = NodeResourceFiguresSerializer(
+        help_text="Always null figures: real-time usage was Mesos's to report."
+    )
+
+
+RESOURCE_COLUMNS = (("cpus", "cpus"), ("mem", "mem"), ("disk", "disk_total"))
+"""Each figure of ``resources`` and the column of an execution's scheduled resources it
+sums (``<column>_scheduled``)."""
+
+
+@extend_schema_field(NodeResourcesSerializer)
+class NodeResourcesField(serializers.Field):
+    """A node's ``resources`` (node.rst): ``total`` is its hardware columns (``cpus_total``,
+    ``mem_total``, ``disk_total``: what the worker found when it registered, or what was
+    reported otherwise; null when unknown), ``scheduled`` the sums of the resources
+    scheduled for its RUNNING executions, ``used`` null figures. Scale read all three from
+    the Mesos master; the chapter notes that usage was all zero there, which would claim
+    an idle node: null says it is not known."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, node: Node) -> dict:
+        scheduled = running_executions(node.pk).aggregate(**{
+            figure: Sum(f"{column}_scheduled", default=0.0) for figure, column in RESOURCE_COLUMNS
+        })
+        return {
+            "total": {"cpus": node.cpus_total, "mem": node.mem_total, "disk": node.disk_total},
+            "scheduled": scheduled,
+            "used": {"cpus": None, "mem": None, "disk": None},
+        }
+
+    def json_sql(self, ref: Ref):
+        sums = (
+            running_executions(OuterRef(ref("pk").name)).order_by().values("node")
+            .annotate(json=JSONObject(
+                (figure, JSONFloat(Sum(f"{column}_scheduled", default=0.0)))
+                for figure, column in RESOURCE_COLUMNS
+            ))
+            .values("json")
+        )
+        zero = Cast(Value(0.0), FloatField())
+        idle = JSONObject((figure, JSONFloat(zero)) for figure, _ in RESOURCE_COLUMNS)
+        return JSONObject([
+            ("total", JSONObject(
+                (figure, JSONFloat(ref(f"{figure}_total"))) for figure, _ in RESOURCE_COLUMNS
+            )),
+            ("scheduled", Coalesce(Subquery(sums), idle)),
+            ("used", JSONObject((figure, Value(None)) for figure, _ in RESOURCE_COLUMNS)),
+        ])
+
+
+class NodeOnlineField(serializers.BooleanField):
+    """Whether the node is online (``job_exe.models.node_online``): while a worker keeps it
+    alive, for a node workers run on; as last reported, for another."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, node: Node) -> bool:
+        return node.online(timezone.now())
+
+    def json_sql(self, ref: Ref):
+        return node_online(ref)
+
+
+class NodeDisconnectedField(serializers.BooleanField):
+    """``disconnected``: the node is active here but not online (Scale: the database had
+    the node, Mesos no agent for it)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, node: Node) -> bool:
+        return node.is_active and not node.online(timezone.now())
+
+    def json_sql(self, ref: Ref):
+        return Case(
+            When(**{ref("is_active").name: False}, then=Value(False)),
+            When(node_online(ref), then=Value(False)),
+            default=Value(True),
+            output_field=BooleanField(),
+        )
+
+
+class NodeDetailsSerializer(NodeListSerializer):
+    """A node with the job executions running on it and its resources (Node Details).
+
+    Scale read ``resources`` and ``disconnected`` from the Mesos master; no Mesos runs
+    here, so both come from what the service knows (``NodeResourcesField``,
+    ``NodeDisconnectedField``): the hardware the node's worker reported, the resources
+    scheduled for what runs on it, and whether a worker keeps it alive. Usage is unknown:
+    null.
     """
 
     job_exes_running = RunningExecutionSerializer(
         many=True, read_only=True, rows=running_executions
     )
+    resources = NodeResourcesField(
+        help_text="The node's hardware, the resources scheduled for what runs on it now, "
+        "and their usage (unknown: null)."
+    )
+    disconnected = NodeDisconnectedField(
+        help_text="True when the node is active but not online (no worker keeps it alive, "
+        "or, for a node no worker runs on, not reported online)."
+    )
 
     class Meta(NodeListSerializer.Meta):
-        fields = (*NODE_FIELDS, "job_exes_running")
+        fields = (*NODE_FIELDS, "job_exes_running", "resources", "disconnected")
 
 
 class ExecutionStatusCountSerializer(RowsSerializer):
@@ -229,10 +357,10 @@ class NodeStatusSerializer(ScaleSerializer):
     """
 
     node = NodeListSerializer(read_only=True, rows=the_node)
-    is_online = serializers.BooleanField(
-        read_only=True,
-        help_text="Whether the node's agent is connected, as whoever manages the nodes last "
-        "reported it (false until reported).",
+    is_online = NodeOnlineField(
+        help_text="Whether the node is running and available: while a worker on it is alive "
+        "(its keep-alive less than SCALE_NODE_ALIVE_SECONDS old); for a node no worker "
+        "runs on, as last reported (false until reported).",
     )
     job_exe_counts = ExecutionStatusCountSerializer(many=True, read_only=True)
     job_exes_running = RunningExecutionSerializer(

@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import DateTimeField, ExpressionWrapper, Value
-from django.db.models.functions import Now
+from django.db.models.functions import Coalesce, Greatest, Now
 from django.utils import timezone
 
 from error.builtins import builtin_error
@@ -284,20 +284,42 @@ def job_exes_fail_lost() -> int:
     )
 
 
+def _alive_from_now():
+    """The database's now() plus how long a keep-alive vouches for a node."""
+    return ExpressionWrapper(
+        Now() + Value(timedelta(seconds=settings.SCALE_NODE_ALIVE_SECONDS)),
+        output_field=DateTimeField(),
+    )
+
+
 @transaction.atomic
-def node_register(*, hostname: str) -> int:
-    """The worker's host as an active Node (created the first time); its id. Workers of
-    one host share it. ``port`` is 0: a worker listens on none."""
+def node_register(
+    *, hostname: str, cpus: float | None = None, mem: float | None = None,
+    disk: float | None = None,
+) -> int:
+    """The worker's host as an active, online Node (created the first time); its id.
+    Workers of one host share it. ``port`` is 0: a worker listens on none. The hardware
+    the worker found (CPUs, memory and disk in MiB) replaces what was reported before,
+    when it found it."""
     node, _ = Node.objects.select_for_update().get_or_create(
         hostname=hostname, defaults={"port": 0, "slave_id": hostname}
     )
-    if not node.is_active or node.archived is not None:
-        node.is_active = True
-        node.archived = None
-        node.save(update_fields=["is_active", "archived", "last_modified"])
+    hardware = {
+        name: value
+        for name, value in (("cpus_total", cpus), ("mem_total", mem), ("disk_total", disk))
+        if value is not None
+    }
+    Node.objects.filter(pk=node.pk).update(
+        is_active=True, archived=None, alive_until=_alive_from_now(),
+        last_modified=timezone.now(), **hardware,
+    )
     return node.pk
 
 
 def node_keep_alive(*, node_id: int) -> None:
-    """A worker's sign of life on its node: ``last_modified`` is now."""
-    Node.objects.filter(pk=node_id).update(last_modified=timezone.now(), is_active=True)
+    """A worker's sign of life on its node: online for ``SCALE_NODE_ALIVE_SECONDS`` more
+    (never less than another worker of the host vouched for), ``last_modified`` now."""
+    Node.objects.filter(pk=node_id).update(
+        last_modified=timezone.now(), is_active=True,
+        alive_until=Greatest(_alive_from_now(), Coalesce("alive_until", _alive_from_now())),
+    )

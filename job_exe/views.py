@@ -90,7 +90,9 @@ class JobExecutionViewSet(ReadOnlyViewSet):
     ),
     retrieve=extend_schema(
         summary="Node details",
-        description="A specific node and the job executions running on it.",
+        description="A specific node, the job executions running on it, its resources (the "
+        "hardware its worker reported, what is scheduled for the executions running there; "
+        "usage unknown: null) and whether it is disconnected (active but not online).",
         parameters=[OpenApiParameter("id", OpenApiTypes.INT64, OpenApiParameter.PATH,
                                      description="The node's id.")],
     ),
@@ -98,7 +100,8 @@ class JobExecutionViewSet(ReadOnlyViewSet):
         summary="Nodes status",
         description="Each active node, by hostname (then id), with counts of its recent job "
         "executions by status (and error category for FAILED ones) and the executions "
-        "running on it. is_online is the node's as last reported (no Mesos master runs here).",
+        "running on it. is_online: while a worker on the node is alive (for a node no worker "
+        "runs on, as last reported; no Mesos master runs here).",
         responses=NodeStatusSerializer(many=True),
     ),
 )

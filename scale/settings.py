@@ -302,6 +302,9 @@ SPECTACULAR_SETTINGS = {
 SCALE_WORK_DIR = Path(os.environ.get("SCALE_WORK_DIR") or VAR_DIR / "work")
 SCALE_LEASE_SECONDS = _env_int("SCALE_LEASE_SECONDS", 10) or 10
 SCALE_LEASE_RENEW_SECONDS = 1.0
+# How long a node stays online after a worker's keep-alive: workers renew it every third
+# of this, so a node is offline within this long after its last worker died.
+SCALE_NODE_ALIVE_SECONDS = _env_int("SCALE_NODE_ALIVE_SECONDS", 30) or 30
 # The most of each of stdout and stderr an execution keeps (the tail beyond is dropped).
 SCALE_LOG_LIMIT_BYTES = _env_int("SCALE_LOG_LIMIT_BYTES", 1024 * 1024) or 1024 * 1024
 # Procrastinate (procrastinate.contrib.django) finds the tasks in each app's tasks.py.

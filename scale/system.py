@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from job.models import Job, JobCount
-from job_exe.models import JobExecution, Node
+from job_exe.models import JobExecution, Node, node_online
 from scale import __version__
 from scale.api.views import MethodNotAllowedFirstMixin, read_snapshot
 
@@ -93,7 +93,7 @@ def system_status() -> dict:
         mem=Sum("mem_scheduled", default=0.0),
         disk=Sum("disk_total_scheduled", default=0.0),
     )
-    reported = Node.objects.filter(is_active=True, is_online=True, cpus_total__isnull=False)
+    reported = Node.objects.filter(node_online(), is_active=True, cpus_total__isnull=False)
     total = reported.aggregate(
         nodes=Count("id"), cpus=Sum("cpus_total"), mem=Sum("mem_total", default=0.0),
         disk=Sum("disk_total", default=0.0),

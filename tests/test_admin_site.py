@@ -30,6 +30,8 @@ def make_world() -> None:
     factories.RecipeJobFactory(job=job, recipe__event=job.event)
     # A job that ended: the day counts of the metrics count it.
     factories.JobFactory(status="COMPLETED", ended=timezone.now())
+    # An execution that completed: the metrics' day times measure it.
+    factories.JobExecutionFactory(status="COMPLETED", ended=timezone.now())
 
 
 def url(model, view: str, *args) -> str:

@@ -107,7 +107,8 @@ class JSONFloat(Expression):
             "CASE WHEN {v} = trunc({v}) AND abs({v}) < 1e15 THEN ({v}::numeric || '.0')::json "
             "ELSE to_json({v}) END"
         )
-        return template.format(v=f"({sql})"), [*params, *params, *params, *params]
+        # The value appears five times: its parameters, if any, as often.
+        return template.format(v=f"({sql})"), params * template.count("{v}")
 
 
 def json_row(

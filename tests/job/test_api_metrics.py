@@ -1,5 +1,6 @@
 """``/metrics/``, ``/metrics/{name}/`` and ``/metrics/{name}/plot-data/`` (metrics.rst): the
-job types' daily counts of ended jobs, from ``job_day_count``."""
+job types' daily counts of ended jobs, from ``job_day_count`` (the time columns:
+test_api_metrics_times.py)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -7,6 +8,7 @@ import pytest
 
 from job.models import Job, JobDayCount
 from job.services import job_cancel
+from job_exe.models import JobExecutionDayTime
 from tests import factories
 from tests.api_checks import statement_count
 from tests.ledgers import ledger_sums
@@ -23,6 +25,9 @@ BRIEF_KEYS = [
 ]
 COLUMNS = ["completed_count", "failed_count", "canceled_count", "total_count",
            "error_system_count", "error_data_count", "error_algorithm_count"]
+TIME_GROUPS = ["queue_time", "pre_time", "job_time", "post_time", "run_time", "stage_time"]
+TIME_COLUMNS = [f"{group}_{aggregate}" for group in TIME_GROUPS
+                for aggregate in ("sum", "min", "max", "avg")]
 DAY1 = datetime(2026, 11, 20, 10, tzinfo=UTC)
 DAY2 = DAY1 + timedelta(days=1)
 DAY3 = DAY1 + timedelta(days=2)
@@ -72,8 +77,8 @@ def test_metrics_list_has_the_job_types_metrics(api_client):
     assert (row["name"], row["title"]) == ("job-types", "Job Types")
     assert row["filters"] == [{"param": "name", "type": "string"},
                               {"param": "version", "type": "string"}]
-    assert [g["name"] for g in row["groups"]] == ["overview", "errors"]
-    assert [c["name"] for c in row["columns"]] == COLUMNS
+    assert [g["name"] for g in row["groups"]] == ["overview", "errors", *TIME_GROUPS]
+    assert [c["name"] for c in row["columns"]] == COLUMNS + TIME_COLUMNS
     assert all(list(c) == COLUMN_KEYS for c in row["columns"])
     assert row["columns"][0] == {
         "name": "completed_count", "title": "Completed Count",
@@ -104,8 +109,10 @@ def test_unknown_metrics_types_are_404(api_client, path):
 
 def test_plot_data_default_is_every_column_summed_by_day(api_client, ended_jobs):
     body = _plot(api_client)
-    assert (body["count"], body["next"], body["previous"]) == (7, None, None)
-    assert [r["column"]["name"] for r in body["results"]] == COLUMNS
+    assert (body["count"], body["next"], body["previous"]) == (31, None, None)
+    assert [r["column"]["name"] for r in body["results"]] == COLUMNS + TIME_COLUMNS
+    # No execution completed: the time columns have no values.
+    assert all(r["values"] == [] for r in body["results"][len(COLUMNS):])
     assert all(list(r) == PLOT_KEYS for r in body["results"])
     by_name = {r["column"]["name"]: r for r in body["results"]}
     assert _values(by_name["completed_count"]) == [
@@ -187,8 +194,8 @@ def test_plot_data_is_what_plain_drf_renders(api_client, ended_jobs, per_job_typ
     choices = [ended_jobs["a"].pk, ended_jobs["b"].pk] if per_job_type else []
     body = _plot(api_client, choice_id=choices)
     plots = selectors.metrics_plot_data(
-        JobDayCount.objects.all(), columns=list(metrics.JOB_TYPES.columns),
-        per_job_type=per_job_type,
+        JobDayCount.objects.all(), JobExecutionDayTime.objects.none(),
+        columns=list(metrics.JOB_TYPES.columns), per_job_type=per_job_type,
     )
     assert body["results"] == MetricsPlotSerializer(plots, many=True).data
     assert body["results"][0]["values"]
@@ -253,9 +260,11 @@ def test_query_counts_do_not_grow_with_rows(api_client):
         other = factories.JobTypeFactory()
         ids.append(other.pk)
         _ended(other, "FAILED", DAY1 + timedelta(days=n), factories.ErrorFactory())
-    # BEGIN, SET TRANSACTION, every column's sums by day, COMMIT.
-    assert one == statement_count(api_client, plot) == 4
-    assert one_each == statement_count(api_client, plot, choice_id=ids) == 4
+    # BEGIN, SET TRANSACTION, the count columns' sums by day, the time columns' (no
+    # execution completed: nothing stale), COMMIT.
+    assert one == statement_count(api_client, plot) == 5
+    assert one_each == statement_count(api_client, plot, choice_id=ids) == 5
+    assert statement_count(api_client, plot, group="errors") == 4
     # BEGIN, SET TRANSACTION, the choices' JSON, COMMIT; the list is declared: none.
     assert statement_count(api_client, "/metrics/job-types/") == 4
     assert statement_count(api_client, "/metrics/") == 0

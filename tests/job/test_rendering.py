@@ -202,9 +202,16 @@ def test_recipe_shapes_equal_plain_drf(demo, serializer_class):
 
 def test_node_shapes_equal_plain_drf(demo):
     ids = list(Node.objects.order_by("id").values_list("id", flat=True))
+    # Two nodes that workers keep alive: one's keep-alive lasts, the other's lapsed.
+    now = timezone.now()
+    Node.objects.filter(pk=ids[0]).update(alive_until=now + timedelta(hours=1))
+    Node.objects.filter(pk=ids[1]).update(alive_until=now - timedelta(hours=1))
     for serializer_class in (NodeListSerializer, NodeDetailsSerializer):
         rendered = _rendered_equals_plain(Node, serializer_class, ids, Node.objects.order_by("id"))
     assert any(row["job_exes_running"] for row in rendered)
+    assert any(row["resources"]["scheduled"]["cpus"] > 0 for row in rendered)
+    assert {row["disconnected"] for row in rendered} == {True, False}
     window = node_status_serializer(started=timezone.now() - timedelta(days=30), ended=None)
     rendered = _rendered_equals_plain(Node, window, ids, Node.objects.order_by("id"))
     assert any(row["job_exe_counts"] for row in rendered)
+    assert [row["is_online"] for row in rendered][:2] == [True, False]

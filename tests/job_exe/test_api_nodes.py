@@ -111,7 +111,7 @@ def test_details_list_the_running_executions(api_client, nodes):
 
     assert response.status_code == 200
     body = response.json()
-    assert list(body) == [*NODE_KEYS, "job_exes_running"]
+    assert list(body) == [*NODE_KEYS, "job_exes_running", "resources", "disconnected"]
     running = body["job_exes_running"]
     assert [execution["id"] for execution in running] == [earlier.pk, later.pk]
     assert list(running[0]) == RUNNING_KEYS
@@ -121,6 +121,58 @@ def test_details_list_the_running_executions(api_client, nodes):
     assert (running[1]["cpus_scheduled"], running[1]["mem_scheduled"]) == (2.0, 512.0)
     # An inactive node's details are still served.
     assert api_client.get(f"/nodes/{nodes[2].pk}/").json()["job_exes_running"] == []
+
+
+def test_details_resources_are_the_hardware_and_what_runs_there(api_client, nodes):
+    node = nodes[1]
+    Node.objects.filter(pk=node.pk).update(cpus_total=16.0, mem_total=65536.0, disk_total=1.5e6)
+    _execution(node, "RUNNING", cpus_scheduled=2.0, mem_scheduled=512.0,
+               disk_total_scheduled=100.5)
+    _execution(node, "RUNNING", cpus_scheduled=1.5, mem_scheduled=1024.0,
+               disk_total_scheduled=None)
+    _execution(node, "COMPLETED", cpus_scheduled=8.0, mem_scheduled=8.0,
+               disk_total_scheduled=8.0)  # no longer running: not scheduled
+    _execution(nodes[0], "RUNNING", cpus_scheduled=4.0)  # another node's
+
+    body = api_client.get(f"/nodes/{node.pk}/").json()
+
+    assert body["resources"] == {
+        "total": {"cpus": 16.0, "mem": 65536.0, "disk": 1.5e6},
+        "scheduled": {"cpus": 3.5, "mem": 1536.0, "disk": 100.5},
+        "used": {"cpus": None, "mem": None, "disk": None},
+    }
+    assert list(body["resources"]) == ["total", "scheduled", "used"]
+    # Floats stay floats, as DRF writes them: 16.0, not 16.
+    assert b'"cpus":16.0' in api_client.get(f"/nodes/{node.pk}/").content.replace(b" ", b"")
+    # A node that never reported its hardware and runs nothing: null totals, zero scheduled.
+    idle = api_client.get(f"/nodes/{nodes[0].pk}/").json()["resources"]
+    assert idle["total"] == {"cpus": None, "mem": None, "disk": None}
+    assert idle["scheduled"] == {"cpus": 4.0, "mem": 0.0, "disk": 0.0}
+    assert api_client.get(f"/nodes/{nodes[2].pk}/").json()["resources"]["scheduled"] == {
+        "cpus": 0.0, "mem": 0.0, "disk": 0.0
+    }
+
+
+def test_online_is_the_keep_alive_for_worker_nodes_else_as_reported(api_client, nodes):
+    now = timezone.now()
+    kept, lapsed, reported = nodes[1], nodes[0], factories.NodeFactory(
+        hostname="d.cluster", is_online=True
+    )
+    # A lapsed keep-alive wins over a stale report: the worker's word is the live one.
+    Node.objects.filter(pk=kept.pk).update(alive_until=now + timedelta(seconds=20))
+    Node.objects.filter(pk=lapsed.pk).update(alive_until=now - timedelta(seconds=1),
+                                             is_online=True)
+
+    rows = api_client.get("/nodes/status/").json()["results"]
+    online = {row["node"]["hostname"]: row["is_online"] for row in rows}
+    assert online == {"a.cluster": True, "c.cluster": False, "d.cluster": True}
+    disconnected = {
+        node.hostname: api_client.get(f"/nodes/{node.pk}/").json()["disconnected"]
+        for node in (kept, lapsed, reported, nodes[2])
+    }
+    # The inactive node is not disconnected: it is gone.
+    assert disconnected == {"a.cluster": False, "c.cluster": True, "d.cluster": False,
+                            "b.cluster": False}
 
 
 @pytest.mark.parametrize("path", ["/nodes/abc/", "/nodes/0/", "/nodes/999999/"])

@@ -293,6 +293,35 @@ def test_a_worker_killed_mid_job_is_found_lost_and_its_job_runs_again(tmp_path):
     assert job.num_exes == 2
 
 
+def test_a_node_is_online_while_its_worker_lives_and_offline_once_its_keep_alive_lapses(
+    tmp_path,
+):
+    def online() -> bool | None:
+        rows = Client().get("/nodes/status/").json()["results"]
+        return next((row["is_online"] for row in rows if row["node"]["hostname"] == "pulse"),
+                    None)
+
+    with worker(tmp_path, hostname="pulse", alive=3) as pulse:
+        node = wait_for(lambda: Node.objects.filter(hostname="pulse").first(), timeout=30)
+        assert online() is True
+        # The worker reported this host's hardware when it registered.
+        assert node.cpus_total == float(len(os.sched_getaffinity(0)))
+        assert node.mem_total > 0 and node.disk_total > 0
+        details = Client().get(f"/nodes/{node.pk}/").json()
+        assert details["resources"]["total"]["cpus"] == node.cpus_total
+        assert details["disconnected"] is False
+        # Past one window: its keep-alives have renewed it.
+        time.sleep(4)
+        assert online() is True
+        os.kill(pulse.pid, signal.SIGKILL)
+        killed = time.monotonic()
+        pulse.wait()
+        wait_for(lambda: online() is False, timeout=10, interval=0.2)
+        # Offline within the window after its last keep-alive (one third of it earlier).
+        assert time.monotonic() - killed < 3 + 1
+    assert Client().get(f"/nodes/{node.pk}/").json()["disconnected"] is True
+
+
 def test_fill_arguments_as_the_interface_chapter_defines():
     values = {"image": "/data/a b.png", "georef": "/data/g.csv", "missing": None,
               "job_output_dir": "/work/out", "threshold": "0.5"}

@@ -36,12 +36,14 @@ def wait_for(condition, *, timeout: float, interval: float = 0.05, message: str 
 
 @contextmanager
 def worker(tmp_path: Path, *, lease: int = 5, concurrency: int = 1,
-           hostname: str = "test-worker") -> Iterator[subprocess.Popen]:
-    """A ``manage.py scale_worker`` on the test database until the block ends (SIGTERM)."""
+           hostname: str = "test-worker", alive: int = 30) -> Iterator[subprocess.Popen]:
+    """A ``manage.py scale_worker`` on the test database until the block ends (SIGTERM);
+    ``alive``: its node's ``SCALE_NODE_ALIVE_SECONDS``."""
     log_path = tmp_path / f"worker-{hostname}-{time.monotonic_ns()}.log"
     env = clean_environment(
         DATABASE_URL=database_url(), SCALE_WORK_DIR=str(tmp_path / "work"),
         SCALE_LEASE_SECONDS=str(lease), SCALE_WORKER_HOSTNAME=hostname,
+        SCALE_NODE_ALIVE_SECONDS=str(alive),
     )
     with log_path.open("wb") as log:
         process = subprocess.Popen(

@@ -1,8 +1,11 @@
 """``/status/`` and ``/version/``, as system.rst defines them, for a service without Mesos."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 import scale
 from tests import factories
@@ -54,10 +57,16 @@ def test_status_totals_the_hardware_the_online_nodes_reported(api_client):
     factories.NodeFactory(is_online=True)  # never reported its hardware
     factories.NodeFactory(is_online=False, cpus_total=64.0, mem_total=1.0, disk_total=1.0)
     factories.NodeFactory(is_online=True, is_active=False, cpus_total=64.0)
+    # Nodes that workers keep alive are online while the keep-alive lasts.
+    now = timezone.now()
+    factories.NodeFactory(alive_until=now + timedelta(seconds=30), cpus_total=2.0,
+                          mem_total=2.0, disk_total=2.0)
+    factories.NodeFactory(alive_until=now - timedelta(seconds=1), is_online=True,
+                          cpus_total=128.0, mem_total=1.0, disk_total=1.0)
 
     total = api_client.get("/status/").json()["resources"]["total"]
 
-    assert total == {"cpus": 48.0, "mem": 196608.0, "disk": 1048576.0}
+    assert total == {"cpus": 50.0, "mem": 196610.0, "disk": 1048578.0}
     assert all(isinstance(value, float) for value in total.values())
 
 

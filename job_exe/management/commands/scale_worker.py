@@ -3,9 +3,12 @@
 A Procrastinate worker on the ``scale-jobs`` queue, in the database the service uses (the
 embedded one, or ``DATABASE_URL``): any number of them, on any number of hosts, share the
 queue through PostgreSQL alone. Beside it, a housekeeping thread registers this host as a
-Node and keeps it alive, every 2 s fails the RUNNING executions whose lease expired
-(their worker was killed, or lost the database; ``job_exes_fail_lost``), and every 5 s
-folds the counter ledgers (``scale.counters.fold_all``; one worker at a time does).
+Node (with the CPUs, memory and disk it finds) and keeps it alive (the node is online
+while a keep-alive is less than ``SCALE_NODE_ALIVE_SECONDS`` old), every 2 s fails the
+RUNNING executions whose lease expired (their worker was killed, or lost the database;
+``job_exes_fail_lost``), and every 5 s folds the counter ledgers (``scale.counters.fold_all``;
+one worker at a time does) and the rows the completed executions appended to
+``job_exe_day_time`` (``job_exe_day_time_fold``), which keep the reads that sum them short.
 
 When the database goes away (a restart), Procrastinate's worker stops with an error; this
 command starts it again every second until the database answers, while the executions
@@ -19,17 +22,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import signal
 import socket
 import threading
 import time
 
 import psycopg
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, OperationalError, connection
 from procrastinate.contrib.django import app
 
-from job.services import JOBS_QUEUE
+from job.services import JOBS_QUEUE, job_exe_day_time_fold
 from job_exe import services, tasks
 from scale import counters
 
@@ -52,9 +57,31 @@ class OneLineOutages(logging.Filter):
         return True
 
 SWEEP_SECONDS = 2.0
-KEEP_ALIVE_SECONDS = 10.0
 FOLD_SECONDS = 5.0
 SHUTDOWN_GRACE_SECONDS = 10.0
+
+
+def hardware() -> dict[str, float | None]:
+    """This host's CPUs, memory (MiB) and the disk (MiB) of the executions' working
+    directories, as the node's ``cpus_total``, ``mem_total`` and ``disk_total``; None for
+    what cannot be found."""
+    mebibyte = 1024 * 1024
+    try:
+        cpus: float | None = float(len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        cpus = float(os.cpu_count()) if os.cpu_count() else None
+    try:
+        mem: float | None = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / mebibyte
+    except (AttributeError, OSError, ValueError):
+        mem = None
+    directory = settings.SCALE_WORK_DIR
+    while not directory.exists() and directory != directory.parent:
+        directory = directory.parent
+    try:
+        disk: float | None = shutil.disk_usage(directory).total / mebibyte
+    except OSError:
+        disk = None
+    return {"cpus": cpus, "mem": mem, "disk": disk}
 
 
 class Command(BaseCommand):
@@ -101,7 +128,7 @@ class Command(BaseCommand):
     def _register(hostname: str) -> int:
         while True:
             try:
-                return services.node_register(hostname=hostname)
+                return services.node_register(hostname=hostname, **hardware())
             except DatabaseError as exc:
                 logger.warning("the database is not answering; trying again: %s", exc)
                 connection.close()
@@ -109,17 +136,21 @@ class Command(BaseCommand):
 
     @staticmethod
     def _housekeeping(node_id: int, stop: threading.Event) -> None:
-        last_keep_alive = last_fold = 0.0
-        while not stop.wait(SWEEP_SECONDS):
+        # Three keep-alives per window: one lost to a slow database leaves the node online.
+        keep_alive_seconds = settings.SCALE_NODE_ALIVE_SECONDS / 3
+        last_keep_alive = time.monotonic()
+        last_fold = 0.0
+        while not stop.wait(min(SWEEP_SECONDS, keep_alive_seconds)):
             try:
                 lost = services.job_exes_fail_lost()
                 if lost:
                     logger.warning("failed %d lost executions", lost)
-                if time.monotonic() - last_keep_alive >= KEEP_ALIVE_SECONDS:
+                if time.monotonic() - last_keep_alive >= keep_alive_seconds:
                     services.node_keep_alive(node_id=node_id)
                     last_keep_alive = time.monotonic()
                 if time.monotonic() - last_fold >= FOLD_SECONDS:
                     counters.fold_all()
+                    job_exe_day_time_fold()
                     last_fold = time.monotonic()
             except DatabaseError as exc:
                 logger.warning("housekeeping: %s", exc)

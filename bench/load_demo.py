@@ -98,19 +98,19 @@ def main() -> None:
 
 
 def check_counters() -> None:
-    """Rebuild every counter ledger that ``manage.py recount_jobs`` rebuilds, rolled back:
+    """Rebuild every counter table that ``manage.py recount_jobs`` rebuilds, rolled back:
     each reports the keys it would have corrected (0: the triggers kept it exact)."""
     from django.db import transaction
 
-    from job.services import COUNTER_REBUILDS, counters_rebuild
+    from job.services import counter_rebuilds
 
     began = time.perf_counter()
-    for counter in COUNTER_REBUILDS:
+    for table, rebuild in counter_rebuilds():
         with transaction.atomic():
-            result = counters_rebuild(counter)
+            result = rebuild()
             transaction.set_rollback(True)
         verdict = "exact" if result.corrected == 0 else "WRONG"
-        print(f"{counter._meta.db_table}: {result.counters:,} keys, {result.corrected} would be "
+        print(f"{table}: {result.counters:,} keys, {result.corrected} would be "
               f"corrected: {verdict}", flush=True)
     print(f"counters checked in {time.perf_counter() - began:.0f} s", flush=True)
 

@@ -38,7 +38,7 @@ from django.db import IntegrityError, connection, models, transaction
 from job.demo_data.batch import BULK_TABLES, COLUMNS, Batch, DemoSummary
 from job.demo_data.catalogue import Catalogue, ensure_catalogue
 from job.demo_data.rows import RowGenerator
-from scale import counters
+from job.services import counters_fold_all
 
 DEFAULT_BATCH_SIZE = 25_000
 
@@ -97,10 +97,10 @@ def generate_demo_data(
             "scale_file f WHERE f.workspace_id = w.id AND NOT f.is_deleted), 0)"
         )
         cursor.execute(f"ANALYZE {', '.join(BULK_TABLES)}")
-    # Each batch's COPY appended its changes to the counter ledgers: merge them, so that
+    # Each batch's COPY appended its changes to the counter tables: merge them, so that
     # reads sum one row per key without waiting for a worker's housekeeping.
     began = time.monotonic()
-    counters.fold_all()
+    counters_fold_all()
     summary.fold_seconds = time.monotonic() - began
     return summary
 

@@ -9,7 +9,7 @@ DEMO_JOBS ?= 2000
 
 WORKER_CONCURRENCY ?= 1
 
-.PHONY: venv run worker test test-browser fuzz lint lint-schema client migrate stop-db bench bench-cancel bench-status soak
+.PHONY: venv run worker test test-browser fuzz lint lint-schema client migrate stop-db bench bench-cancel bench-workers bench-status soak
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,14 @@ bench: venv
 # with one worker, on the service's database.
 bench-cancel: migrate
 	$(BIN)/python bench/cancel_latency.py
+
+# Jobs/s of BENCH_WORKERS=8 workers (concurrency 1 each) on BENCH_WORKER_JOBS=10000 jobs
+# whose command is `true`, queued through POST /queue/new-job/ by BENCH_CLIENTS=4 clients,
+# with queue-to-start p50/p99, and on BENCH_DRAIN_JOBS=1000 queued before they start,
+# beside Procrastinate's rate for BENCH_ENGINE_TASKS empty tasks on the same workers; on a
+# throwaway database scale_bench_workers, made again each run.
+bench-workers: venv
+	$(BIN)/python bench/workers.py
 
 # Status changes per second from BENCH_WRITERS=8 concurrent writers of one job type, each
 # transaction held BENCH_HOLD_MS=5 ms as a worker's is (the counter triggers' contention).

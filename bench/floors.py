@@ -173,11 +173,13 @@ ROW_EXTRAS = {
 
 
 def page(*, count: str, ids: str, row: str, rows_from: str, limit: int, offset: int,
-         params: tuple, next_url: str | None, previous_url: str | None) -> tuple[str, tuple]:
+         params: tuple, next_url: str | None, previous_url: str | None,
+         ids_params: tuple | None = None) -> tuple[str, tuple]:
     """One list body: ``count`` counts the rows; ``ids`` selects the page's ids in order
     (its ``LIMIT``/``OFFSET`` included, read off an index); ``row`` renders a row of
     ``rows_from`` (which joins on ``page.id``). ``params`` fill ``count`` and ``ids``
-    alike."""
+    alike, unless ``ids`` has its own (``ids_params``). ``offset`` is the page's place
+    (the rows before it), whether ``ids`` skips them by OFFSET or seeks past them."""
     sql = f"""
     WITH total(n) AS ({count}),
     page AS (SELECT p.id, row_number() OVER () AS n FROM ({ids}) p)
@@ -190,7 +192,8 @@ def page(*, count: str, ids: str, row: str, rows_from: str, limit: int, offset: 
     )::text
     FROM total
     """
-    return sql, params + params + (next_url, previous_url)
+    return sql, params + (params if ids_params is None else ids_params) + (
+        next_url, previous_url)
 
 
 BUCKET_ORIGIN = datetime(2000, 1, 1, tzinfo=UTC)
@@ -277,9 +280,14 @@ def updates_window_ids(*, where: str, started: datetime, limit: int, offset: int
 def job_list(*, where: str, order: str, limit: int, offset: int, extras: str = "plain",
              params: tuple = (), counted: bool = False, next_url: str | None = None,
              previous_url: str | None = None, count: str | None = None,
-             ids: str | None = None) -> tuple[str, tuple]:
+             ids: str | None = None, after: str = "",
+             after_params: tuple = ()) -> tuple[str, tuple]:
     """count, page links and one page of job rows; ``where`` filters ``job j``, ``order``
     orders it.
+
+    ``after``: the page is read by key, the rows of ``order`` after a row's sort key
+    (``(j.last_modified, j.id) > (%s, %s)``, with ``after_params``), not at ``offset``
+    (which still says where the page is: whether a next one follows).
 
     ``counted``: the count sums ``job_count`` (aliased ``j`` too: ``where`` names only
     columns it shares with job), as the API does for such filters; ``count`` gives the
@@ -295,8 +303,12 @@ def job_list(*, where: str, order: str, limit: int, offset: int, extras: str = "
         )
     return page(
         count=count,
-        ids=ids or f"SELECT j.id FROM job j WHERE {where} ORDER BY {order} "
-                   f"LIMIT {limit} OFFSET {offset}",
+        ids=ids or (
+            f"SELECT j.id FROM job j WHERE {where} AND {after} ORDER BY {order} LIMIT {limit}"
+            if after else
+            f"SELECT j.id FROM job j WHERE {where} ORDER BY {order} "
+            f"LIMIT {limit} OFFSET {offset}"),
+        ids_params=params + after_params if after else None,
         row=f"""json_build_object('id', j.id, 'job_type', {JOB_TYPE_BRIEF},
                 'job_type_rev', {JOB_TYPE_REV_BRIEF}, 'event', {EVENT_BRIEF},
                 'error', {ERROR_BRIEF}, {JOB_SCALARS} {ROW_EXTRAS[extras]})""",

@@ -35,7 +35,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote, unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 import psycopg2
 
@@ -311,10 +311,14 @@ def sample_values(conn, meta: dict) -> dict:
         job_exe_id = cursor.fetchone()[0]
         cursor.execute("SELECT id FROM job_type ORDER BY name, version, id")
         job_type_ids = [row[0] for row in cursor.fetchall()]
+        # The sort key of the last row before the half-way page (``reads``).
+        cursor.execute("SELECT last_modified, id FROM job ORDER BY last_modified, id "
+                       "LIMIT 1 OFFSET %s", [max((deep_page(jobs) - 1) * 100 - 1, 0)])
+        half_way_key = cursor.fetchone()
     return {"job_type_ids": job_type_ids, "newest": newest, "jobs": jobs,
             "job_type_id": job_type_id, "job_type_name": job_type_name, "category": category,
             "details_id": details_id,
-            "job_exe_id": job_exe_id}
+            "job_exe_id": job_exe_id, "half_way_key": half_way_key}
 
 
 # The names the Scale 3.0.0 UI's Failure Rates page sends (see job.metrics).
@@ -326,42 +330,71 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def page_links(base: str, path: str, params: dict, page: int) -> tuple[str, str | None]:
+def page_links(base: str, path: str, params: dict, page: int, after: str | None = None,
+               before: str | None = None) -> tuple[str, str | None]:
     """The absolute URLs of the next and previous pages, as the API writes them: the
-    request's parameters sorted, ``page`` set (or left out for page 1)."""
+    request's parameters sorted, ``page`` set (or left out for page 1), and the tokens
+    that seek them by key: ``after`` on the next link, ``before`` on the previous one
+    (but page 1's)."""
 
-    def url(number: int) -> str:
-        query = {key: str(value) for key, value in params.items() if key != "page"}
+    def url(number: int, token: tuple[str, str | None]) -> str:
+        query = {key: str(value) for key, value in params.items()
+                 if key not in ("page", "after", "before")}
         if number > 1:
             query["page"] = str(number)
+            if token[1]:
+                query[token[0]] = token[1]
         encoded = urlencode(sorted(query.items()))
         return f"{base}{path}" + (f"?{encoded}" if encoded else "")
 
-    return url(page + 1), (url(page - 1) if page > 1 else None)
+    return url(page + 1, ("after", after)), (
+        url(page - 1, ("before", before)) if page > 1 else None)
 
 
-def reads(values: dict, base: str) -> list[Read]:
+def link_tokens(body: dict) -> tuple[str | None, str | None]:
+    """The ``after`` token of a page's next link and the ``before`` of its previous one.
+
+    The floors take them from the API's answer: they are a row's sort key signed with
+    the service's secret (``scale.api.seek``), which PostgreSQL alone does not produce;
+    what they hold is tested in tests/job/test_api_deep_pages.py. Everything else in
+    the links, and the rows they lead to, the floor produces itself."""
+
+    def token(link: str | None, name: str) -> str | None:
+        return parse_qs(urlsplit(link).query).get(name, [None])[0] if link else None
+
+    return token(body["next"], "after"), token(body["previous"], "before")
+
+
+def deep_page(jobs: int) -> int:
+    """Page 5000 of 100 rows on a million jobs (half-way); the last page on a smaller
+    database."""
+    return min(5000, (jobs - 1) // 100 + 1)
+
+
+def reads(values: dict, base: str, fetch) -> list[Read]:
     """Every read, by the API's path and its floor; ``base`` is the API's address
-    (``http://127.0.0.1:<port>``), which the page links of both bodies contain."""
+    (``http://127.0.0.1:<port>``), which the page links of both bodies contain, and
+    ``fetch(path)`` the API's parsed answer (``link_tokens``)."""
     newest = values["newest"]
     day = (newest - timedelta(days=1), newest)
     hour_ago = newest - timedelta(hours=1)
     default = "j.last_modified, j.id"
-    # Page 5000 of 100 rows on a million jobs; the last page on a smaller database.
-    deep_page = min(5000, (values["jobs"] - 1) // 100 + 1)
+    deep = deep_page(values["jobs"])
     week = (newest - timedelta(days=7), newest)
     month = (newest - timedelta(days=30), newest)
 
     def jobs(name, params, where="TRUE", order=default, limit=100, offset=0, extras="plain",
-             path="/jobs/", args=()):
+             path="/jobs/", args=(), after="", after_args=()):
         query = f"?{urlencode(params)}" if params else ""
         # The API counts through job_count, or job_time_count with a time window
         # (JobCountPaginator).
         counted = "job_id" not in params
-        next_url, previous_url = page_links(base, path, params, offset // limit + 1)
+        next_url, previous_url = page_links(base, path, params, offset // limit + 1,
+                                            *link_tokens(fetch(path + query)))
         sql = floors.job_list(where=where, order=order, limit=limit, offset=offset,
                               extras=extras, params=args, counted=counted,
-                              next_url=next_url, previous_url=previous_url)
+                              next_url=next_url, previous_url=previous_url, after=after,
+                              after_params=after_args)
         return Read(name, path + query, sql)
 
     def window(name, started, ended=None, keys_where="TRUE", path="/jobs/", extras="plain",
@@ -372,7 +405,8 @@ def reads(values: dict, base: str) -> list[Read]:
         if ended is not None:
             query["ended"] = iso(ended)
             where += f" AND j.last_modified <= {floors.literal(ended)}"
-        next_url, previous_url = page_links(base, path, query, 1)
+        next_url, previous_url = page_links(base, path, query, 1,
+                                            *link_tokens(fetch(f"{path}?{urlencode(query)}")))
         count = floors.window_count(where=where, keys_where=keys_where, started=started,
                                     ended=ended)
         ids = (floors.updates_window_ids(where=where, started=started, limit=100, offset=0)
@@ -384,10 +418,18 @@ def reads(values: dict, base: str) -> list[Read]:
 
     def listing(name, path, floor, query_params, limit=100, offset=0, **options):
         query = f"?{urlencode(query_params)}" if query_params else ""
-        next_url, previous_url = page_links(base, path, query_params, offset // limit + 1)
+        next_url, previous_url = page_links(base, path, query_params, offset // limit + 1,
+                                            *link_tokens(fetch(path + query)))
         sql = floor(limit=limit, offset=offset, next_url=next_url, previous_url=previous_url,
                     **options)
         return Read(name, path + query, sql)
+
+    # Following next to the half-way page: page deep - 1's next link, as a client has it.
+    before_deep = fetch("/jobs/?" + urlencode({"page": deep - 1}))["next"] if deep > 1 else None
+    followed = (
+        {key: value[0] for key, value in parse_qs(urlsplit(before_deep).query).items()}
+        if before_deep else {}
+    )
 
     job_type_id = values["job_type_id"]
     return [
@@ -411,7 +453,10 @@ def reads(values: dict, base: str) -> list[Read]:
         window("/jobs/ status=FAILED started=1d", day[0], keys_where="j.status = 'FAILED'",
                params={"status": "FAILED"}),
         jobs("/jobs/ page_size=1000", {"page_size": 1000}, limit=1000),
-        jobs(f"/jobs/ page={deep_page}", {"page": deep_page}, offset=(deep_page - 1) * 100),
+        jobs(f"/jobs/ page={deep}", {"page": deep}, offset=(deep - 1) * 100),
+        *([jobs(f"/jobs/ page={deep} following next", followed, offset=(deep - 1) * 100,
+                after="(j.last_modified, j.id) > (%s, %s)", after_args=values["half_way_key"])]
+          if followed else []),
         Read("/jobs/{id}/ (4 exes, files)", f"/jobs/{values['details_id']}/",
              floors.job_details(job_id=values["details_id"])),
         window("/jobs/updates/ started=1h", hour_ago, path="/jobs/updates/",
@@ -567,7 +612,8 @@ def main() -> int:
             say(f"- fixed cost (trivial DRF endpoint) p50 {fixed['p50']:.2f} ms before the "
                 "reads; each read's ratio subtracts the fixed cost measured in turn with it")
             say()
-            all_reads = reads(values, f"http://127.0.0.1:{port}")
+            all_reads = reads(values, f"http://127.0.0.1:{port}",
+                              lambda path: json.loads(get(port, path)[1]))
             # Before anything is timed: a floor that does not produce the API's body is no
             # floor, and the ratios would compare different work.
             mismatches = 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from job.models import LAGGING, STATUS_LAG, JobCount, JobTimeCount
 from scale.api.pagination import CounterPaginator
@@ -36,17 +36,37 @@ class JobUpdatePaginator(JobCountPaginator):
     """
 
     def page_ids(self, bottom: int, top: int) -> QuerySet:
+        parts = self.window_parts()
+        if parts is None:
+            return super().page_ids(bottom, top)
+        first, *others = (part.values("pk")[:top] for part in parts)
+        candidates = first.union(*others, all=True)
+        return self.filterset.qs.filter(pk__in=candidates).values_list("pk", flat=True)[
+            bottom:top
+        ]
+
+    def seek_ids(self, condition: Q, limit: int, *, backwards: bool) -> QuerySet:
+        """A page followed by key reads the same parts, each from the key on."""
+        parts = self.window_parts()
+        if parts is None:
+            return super().seek_ids(condition, limit, backwards=backwards)
+        sought = (part.filter(condition) for part in parts)
+        first, *others = ((part.reverse() if backwards else part).values("pk")[:limit]
+                          for part in sought)
+        candidates = first.union(*others, all=True)
+        return self.filterset.qs.filter(pk__in=candidates).values_list("pk", flat=True)
+
+    def window_parts(self) -> list[QuerySet] | None:
+        """The window's jobs in their four parts, each in order; None without a window
+        or with an ``order`` of the client's."""
         started = self.filterset.form.cleaned_data.get("started")
         if started is None or self.filterset.form.cleaned_data.get("order"):
-            return super().page_ids(bottom, top)
+            return None
         jobs = self.filterset.qs
-        parts = [
+        return [
             jobs.filter(last_status_change__gte=started),
             jobs.filter(last_status_change__gte=started - STATUS_LAG,
                         last_status_change__lt=started),
             jobs.filter(LAGGING, last_status_change__lt=started - STATUS_LAG),
             jobs.filter(last_status_change__isnull=True),
         ]
-        first, *others = (part.values("pk")[:top] for part in parts)
-        candidates = first.union(*others, all=True)
-        return jobs.filter(pk__in=candidates).values_list("pk", flat=True)[bottom:top]

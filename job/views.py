@@ -237,13 +237,15 @@ class JobTypeViewSet(ReadOnlyViewSet):
         """Every job type with its jobs' counts by status within the window."""
         return self.list(request)
 
-    @action(detail=False, methods=["get"], filterset_class=NoParametersFilterSet)
+    # Sorted by counts, which no index holds: paged by page only.
+    @action(detail=False, methods=["get"], filterset_class=NoParametersFilterSet,
+            pages_by_key=False)
     def running(self, request: Request) -> Response:
         """The job types with RUNNING jobs, longest running first."""
         return self.list(request)
 
     @action(detail=False, methods=["get"], url_path="system-failures",
-            filterset_class=NoParametersFilterSet)
+            filterset_class=NoParametersFilterSet, pages_by_key=False)
     def system_failures(self, request: Request) -> Response:
         """FAILED jobs with a SYSTEM error, per job type and error, latest failure first."""
         return self.list(request)
@@ -262,6 +264,7 @@ class QueueStatusViewSet(ReadOnlyViewSet):
 
     filterset_class = NoParametersFilterSet
     serializer_class = QueueStatusSerializer
+    pages_by_key = False  # sorted by counts, which no index holds
 
     def get_queryset(self):
         return selectors.queue_status()
@@ -372,6 +375,7 @@ class RequeueJobsViewSet(QueueWriteMixin, ReadOnlyViewSet):
 class JobLoadViewSet(ReadOnlyViewSet):
     """``/load/``: the job load over time, from ``job_load_change``."""
 
+    pages_by_key = False  # paginate_rows: the rows are computed in full
     queryset = JobLoadChange.objects.order_by("hour", "job_type_id", "id")
     filterset_class = JobLoadFilterSet
     serializer_class = JobLoadSerializer
@@ -414,6 +418,7 @@ class MetricsViewSet(ReadOnlyViewSet):
     """``/metrics/`` and ``/metrics/{name}/`` (metrics.rst): the types are declared in
     ``job.metrics``, not stored."""
 
+    pages_by_key = False  # paginate_rows: the rows are computed in full
     filterset_class = NoParametersFilterSet
     serializer_class = MetricsTypeSerializer
     lookup_field = "name"
@@ -459,6 +464,7 @@ class MetricsPlotDataViewSet(ReadOnlyViewSet):
     """``/metrics/{name}/plot-data/``: the columns' values, from ``job_day_count`` (counts)
     and ``job_exe_day_time`` (times)."""
 
+    pages_by_key = False  # paginate_rows: the rows are computed in full
     queryset = JobDayCount.objects.order_by("occurred", "job_type_id", "id")
     filterset_class = JobTypeMetricsFilterSet
     serializer_class = MetricsPlotSerializer

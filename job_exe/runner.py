@@ -268,7 +268,7 @@ def run_job_phase(claimed: services.ClaimedExecution, argv: list[str], work_dir:
     try:
         # A new session whose leader dies with this worker (job_exe/group_leader.py).
         process = subprocess.Popen(
-            [sys.executable, "-I", str(GROUP_LEADER), *argv], cwd=work_dir,
+            [sys.executable, "-I", "-S", str(GROUP_LEADER), *argv], cwd=work_dir,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             start_new_session=True,
         )
@@ -310,7 +310,10 @@ def run_job_phase(claimed: services.ClaimedExecution, argv: list[str], work_dir:
         if reason != "exited":
             _kill_group(process)
             break
-        time.sleep(POLL_SECONDS)
+        try:  # back as soon as it exits, not at the end of a fixed sleep
+            process.wait(POLL_SECONDS)
+        except subprocess.TimeoutExpired:
+            pass
     exit_code = process.wait()
     _kill_group(process)  # what the command left running in its group goes with it
     stdout.join(2)
@@ -439,7 +442,9 @@ def run_execution(*, job_exe_id: int, node_id: int,
         finally:
             shutil.rmtree(work_dir, ignore_errors=True)
     finally:
-        connection.close()
+        # The session stays open for this thread's next execution (a new one each time
+        # cost more than the execution of a short job), unless it broke or grew old.
+        close_old_connections()
 
 
 def _phases(claimed: services.ClaimedExecution, work_dir: Path,

@@ -4,6 +4,10 @@ Each is one transaction that locks the job's row, then the execution's (the orde
 ``job.services.job_cancel`` takes them in, so the two never deadlock), and changes
 nothing unless the execution is still in the state the worker believes: a cancel or a
 lost-execution sweep that got there first wins, and the worker's late report is dropped.
+Each writes the job before the execution, as ``job_queue_new`` and ``job_cancel`` do, so
+that whatever the two tables' triggers lock is taken in one order everywhere: with the
+counters upserted into one row per key, a claim that wrote the execution first deadlocked
+against a job being queued (``make bench-workers``).
 
 - ``job_exe_claim``: QUEUED → RUNNING on a node (the job too), its lease started;
 - ``job_exe_renew``: the lease extended and the logs so far stored, while RUNNING;
@@ -84,12 +88,12 @@ def job_exe_claim(*, job_exe_id: int, node_id: int) -> ClaimedExecution | None:
     if execution.status != JobExecution.Status.QUEUED or job.status != Job.Status.QUEUED:
         return None
     now = timezone.now()
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.RUNNING, started=now, last_status_change=now, last_modified=now
+    )
     JobExecution.objects.filter(pk=job_exe_id).update(
         status=JobExecution.Status.RUNNING, node_id=node_id, started=now, pre_started=now,
         lease_expires=_lease_from_now(), last_modified=now,
-    )
-    Job.objects.filter(pk=job.pk).update(
-        status=Job.Status.RUNNING, started=now, last_status_change=now, last_modified=now
     )
     return ClaimedExecution(
         job_exe_id=job_exe_id, job_id=job.pk, job_type=job.job_type,
@@ -174,13 +178,8 @@ def job_exe_fail(
         changes["stdout"] = stdout
     if stderr is not None:
         changes["stderr"] = stderr
-    JobExecution.objects.filter(pk=job_exe_id).update(
-        status=JobExecution.Status.FAILED, error=error, ended=now, lease_expires=None,
-        last_modified=now, **changes,
-    )
-    if job.status != Job.Status.RUNNING:
-        return FailResult(failed=True)
-    if job.num_exes < job.max_tries:
+    requeued = job.status == Job.Status.RUNNING and job.num_exes < job.max_tries
+    if requeued:
         job.status = Job.Status.QUEUED
         job.num_exes += 1
         job.error = None
@@ -189,14 +188,20 @@ def job_exe_fail(
         job.last_status_change = now
         job.save(update_fields=["status", "num_exes", "error", "queued", "started",
                                 "last_status_change", "last_modified"])
+    elif job.status == Job.Status.RUNNING:
+        job.status = Job.Status.FAILED
+        job.error = error
+        job.ended = now
+        job.last_status_change = now
+        job.save(update_fields=["status", "error", "ended", "last_status_change",
+                                "last_modified"])
+    JobExecution.objects.filter(pk=job_exe_id).update(
+        status=JobExecution.Status.FAILED, error=error, ended=now, lease_expires=None,
+        last_modified=now, **changes,
+    )
+    if requeued:
         queue_executions([job], now=now)
-        return FailResult(failed=True, requeued=True)
-    job.status = Job.Status.FAILED
-    job.error = error
-    job.ended = now
-    job.last_status_change = now
-    job.save(update_fields=["status", "error", "ended", "last_status_change", "last_modified"])
-    return FailResult(failed=True)
+    return FailResult(failed=True, requeued=requeued)
 
 
 @dataclass(frozen=True)
@@ -254,14 +259,14 @@ def job_exe_complete(
         else:
             output_data.append({"name": name, "file_id": ids[0]})
     results = {"version": "1.0", "output_data": output_data}
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.COMPLETED, results=results, error=None, ended=now,
+        last_status_change=now, last_modified=now,
+    )
     JobExecution.objects.filter(pk=job_exe_id).update(
         status=JobExecution.Status.COMPLETED, results=results,
         results_manifest=results_manifest, post_completed=now, ended=now,
         lease_expires=None, last_modified=now, stdout=stdout, stderr=stderr,
-    )
-    Job.objects.filter(pk=job.pk).update(
-        status=Job.Status.COMPLETED, results=results, error=None, ended=now,
-        last_status_change=now, last_modified=now,
     )
     return True
 

@@ -1,5 +1,7 @@
 """Checks the API test files share."""
 
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -15,3 +17,14 @@ def statements(client, path: str, **params) -> list[str]:
 def statement_count(client, path: str, **params) -> int:
     """How many statements a GET of ``path`` runs (``statements``)."""
     return len(statements(client, path, **params))
+
+
+def without_tokens(link: str | None) -> str | None:
+    """A page link without the ``after``/``before`` token that seeks its page by key
+    (scale.api.seek; tests/job/test_api_deep_pages.py checks them), the rest as written."""
+    if link is None:
+        return None
+    parts = urlsplit(link)
+    kept = [(name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True)
+            if name not in ("after", "before")]
+    return urlunsplit(parts._replace(query=urlencode(kept)))

@@ -201,7 +201,9 @@ def test_schema_is_served_as_yaml_and_json(api_client):
 @pytest.mark.parametrize(("path", "filterset"), LISTS.items())
 def test_list_parameters_are_the_filterset_and_the_pagination(schema, path, filterset):
     documented = set(parameters(schema, path))
-    assert documented == set(filterset.base_filters) | {"page", "page_size"}
+    assert documented == set(filterset.base_filters) | {
+        "page", "page_size", "after", "before", "cursor"
+    }
     assert ("job_id" in documented) == (path == "/jobs/")
 
 
@@ -614,7 +616,7 @@ def test_job_type_counts_and_logs_conform_to_the_schema(schema, api_client, vari
         assert body["results"], path
         conform(schema, _documented(schema, path, "get", response), body)
     assert parameters(schema, "/job-types/status/").keys() == {
-        "page", "page_size", "started", "ended"
+        "page", "page_size", "after", "before", "cursor", "started", "ended"
     }
     assert parameters(schema, "/job-types/running/").keys() == {"page", "page_size"}
     assert parameters(schema, "/job-types/system-failures/").keys() == {"page", "page_size"}

@@ -69,6 +69,10 @@ class ReadOnlyViewSet(MethodNotAllowedFirstMixin, viewsets.GenericViewSet):
 
     http_method_names = ["get", "head", "options"]
     django_paginator_class = FilterSetPaginator
+    # The list reads its FilterSet's rows through the paginator, which can seek them by
+    # key (``after``, ``before``, ``cursor``); a list of rows computed in full, paged by
+    # ``paginate_rows``, says False.
+    pages_by_key = True
     # The path accepts any segment: anything but an id is a 404 with a clear message.
     lookup_value_regex = "[^/]+"
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from error.models import Error
 from tests import factories
-from tests.api_checks import statement_count
+from tests.api_checks import statement_count, without_tokens
 
 pytestmark = pytest.mark.django_db
 
@@ -84,8 +84,8 @@ def test_paging_links_keep_the_other_parameters_and_the_prefix(api_client, error
     body = api_client.get("/v3/errors/", {"page_size": 1, "page": 2, "order": "name"}).json()
     assert body["count"] == 3
     assert body["results"][0]["name"] == "bad-data"
-    assert body["previous"] == "http://testserver/v3/errors/?order=name&page_size=1"
-    assert body["next"] == "http://testserver/v3/errors/?order=name&page=3&page_size=1"
+    assert without_tokens(body["previous"]) == "http://testserver/v3/errors/?order=name&page_size=1"
+    assert without_tokens(body["next"]) == "http://testserver/v3/errors/?order=name&page=3&page_size=1"
     assert api_client.get("/errors/", {"page": 9}).status_code == 404
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from recipe.models import RecipeType
 from tests import factories
-from tests.api_checks import statement_count
+from tests.api_checks import statement_count, without_tokens
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +108,7 @@ def test_bad_parameters_are_400_naming_them(api_client, recipe_types, params, na
 
 def test_paging(api_client, recipe_types):
     body = api_client.get("/recipe-types/", {"page_size": 2}).json()
-    assert body["next"] == "http://testserver/recipe-types/?page=2&page_size=2"
+    assert without_tokens(body["next"]) == "http://testserver/recipe-types/?page=2&page_size=2"
     assert api_client.get("/recipe-types/", {"page": 3, "page_size": 2}).status_code == 404
 
 

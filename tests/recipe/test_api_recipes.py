@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from recipe.models import Recipe
 from tests import factories
-from tests.api_checks import statement_count
+from tests.api_checks import statement_count, without_tokens
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +111,7 @@ def test_paging_links_keep_the_other_parameters(api_client, recipes):
     ingest = recipes[0].recipe_type
     body = api_client.get("/recipes/", {"type_id": ingest.pk, "page_size": 1}).json()
     assert body["count"] == 2
-    assert body["next"] == f"http://testserver/recipes/?page=2&page_size=1&type_id={ingest.pk}"
+    assert without_tokens(body["next"]) == f"http://testserver/recipes/?page=2&page_size=1&type_id={ingest.pk}"
     assert api_client.get("/recipes/", {"page": 4, "page_size": 1}).status_code == 404
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from storage.models import Workspace
 from tests import factories
-from tests.api_checks import statement_count
+from tests.api_checks import statement_count, without_tokens
 
 pytestmark = pytest.mark.django_db
 
@@ -92,8 +92,8 @@ def test_bad_parameters_are_400_naming_them(api_client, workspaces, params, name
 def test_paging_links_keep_the_other_parameters_and_the_prefix(api_client, workspaces):
     body = api_client.get("/v3/workspaces/", {"page_size": 1, "page": 2, "order": "name"}).json()
     assert body["results"][0]["name"] == "products"
-    assert body["previous"] == "http://testserver/v3/workspaces/?order=name&page_size=1"
-    assert body["next"] == "http://testserver/v3/workspaces/?order=name&page=3&page_size=1"
+    assert without_tokens(body["previous"]) == "http://testserver/v3/workspaces/?order=name&page_size=1"
+    assert without_tokens(body["next"]) == "http://testserver/v3/workspaces/?order=name&page=3&page_size=1"
     assert api_client.get("/workspaces/", {"page": 9}).status_code == 404
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from django.contrib.postgres.aggregates import BoolOr
@@ -657,3 +658,21 @@ def job_requeue(*, job_ids: Collection[int], priority: int | None = None) -> Req
     if queued:
         queue_executions(queued, now=now)
     return RequeueResult(requeued=len(queued), pending=len(jobs) - len(queued))
+
+
+def counter_rebuilds() -> list[tuple[str, Callable[[], counters.Rebuild]]]:
+    """Every counter table that ``manage.py recount_jobs`` rebuilds, in its order, with its
+    rebuild: the ledgers of ``COUNTER_REBUILDS``, then ``job_exe_day_time``."""
+    rebuilds: list[tuple[str, Callable[[], counters.Rebuild]]] = [
+        (counter._meta.db_table, partial(counters_rebuild, counter))
+        for counter in COUNTER_REBUILDS
+    ]
+    rebuilds.append(("job_exe_day_time", job_exe_day_time_rebuild))
+    return rebuilds
+
+
+def counters_fold_all() -> None:
+    """Fold every counter table (the ledgers, then ``job_exe_day_time``), as the workers'
+    housekeeping does, and ``generate_demo_data`` after a load."""
+    counters.fold_all()
+    job_exe_day_time_fold()

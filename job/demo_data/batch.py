@@ -69,6 +69,11 @@ class DemoSummary:
     events: int = 0
     recipes: int = 0
     recipe_jobs: int = 0
+    # Into empty tables: the secondary indexes dropped for the load and built after it.
+    indexes_rebuilt: int = 0
+    index_seconds: float = 0.0
+    # The counter ledgers' fold after the load (scale.counters.fold_all).
+    fold_seconds: float = 0.0
 
     @property
     def jobs(self) -> int:

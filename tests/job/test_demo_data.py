@@ -8,7 +8,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 
 import job.demo_data as demo_data
@@ -16,6 +16,7 @@ from error.models import Error
 from job.demo_data.catalogue import ensure_catalogue
 from job.demo_data.rows import RowGenerator
 from job.models import Job, JobInputFile, JobType, JobTypeRevision
+from job.services import counter_rebuilds
 from job_exe.models import JobExecution, Node
 from recipe.models import Recipe, RecipeJob, RecipeType
 from storage.models import ScaleFile, Workspace
@@ -84,7 +85,11 @@ def test_summary_reports_the_counts_written(demo):
     assert shared == 8
     sources = ScaleFile.objects.filter(job__isnull=True).count() - shared
     assert demo.splitlines()[0].startswith("Generated 300 jobs in 0 min ")
-    assert demo.splitlines()[1:] == [
+    assert re.fullmatch(
+        r"  into empty tables: \d+ secondary indexes built after the rows, in \d+ s",
+        demo.splitlines()[-1],
+    )
+    assert demo.splitlines()[1:-1] == [
         f"  jobs by status: {by_status}",
         f"  executions: {JobExecution.objects.count():,}",
         f"  files: {products + sources:,} ({sources:,} source, {products:,} products), "
@@ -231,21 +236,20 @@ def test_files_are_sources_in_raw_or_products_in_products(demo):
     assert ScaleFile.objects.exclude(data_type="").exists()
 
 
+def assert_counters_hold_the_rows() -> None:
+    """Every counter table (``recount_jobs``'s list) sums to what its rows count: a
+    rebuild, rolled back, finds no key to correct."""
+    for table, rebuild in counter_rebuilds():
+        with transaction.atomic():
+            result = rebuild()
+            transaction.set_rollback(True)
+        assert result.counters and result.corrected == 0, table
+
+
 def test_the_counters_of_the_lists_hold_the_demo_rows(demo):
-    """The loader's COPY (triggers fire under replica) keeps job_count and job_exe_count
-    equal to the rows: what the lists sum is what they would count."""
-    with connection.cursor() as cursor:
-        for counted, actual in (
-            ("SELECT status, job_type_id, error_id, count FROM job_count WHERE count <> 0",
-             "SELECT status, job_type_id, error_id, count(*) FROM job GROUP BY 1, 2, 3"),
-            ("SELECT status, job_type_id, node_id, count FROM job_exe_count WHERE count <> 0",
-             "SELECT e.status, j.job_type_id, e.node_id, count(*) FROM job_exe e "
-             "JOIN job j ON j.id = e.job_id GROUP BY 1, 2, 3"),
-        ):
-            cursor.execute(counted)
-            counters = set(cursor.fetchall())
-            cursor.execute(actual)
-            assert counters == set(cursor.fetchall()) and counters
+    """The loader's COPY (triggers fire under replica) keeps the counter tables equal to
+    the rows: what the lists and metrics sum is what they would count."""
+    assert_counters_hold_the_rows()
 
 
 def test_executions_follow_their_job(demo):
@@ -574,3 +578,93 @@ def test_a_batch_generated_ahead_is_redone_when_another_writer_took_its_ids(monk
         links = set(job.input_file_links.values_list("job_input", "input_file_id"))
         assert links == expected
         assert job.event_id != interloper[0].pk
+
+
+def _schema() -> dict[str, list[tuple]]:
+    """The bulk tables' indexes, constraints and triggers (internal ones too), as the
+    catalog defines them."""
+    tables = list(demo_data.BULK_TABLES)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes "
+            "WHERE schemaname = current_schema() AND tablename = ANY(%s) ORDER BY 1, 2",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), "
+            "conindid::regclass::text, condeferrable, condeferred FROM pg_constraint "
+            "WHERE conrelid = ANY(%s::regclass[]) ORDER BY 1, 2",
+            [tables],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            "SELECT tgrelid::regclass::text, tgname, tgenabled, tgisinternal FROM pg_trigger "
+            "WHERE tgrelid = ANY(%s::regclass[]) ORDER BY 1, 2",
+            [tables],
+        )
+        triggers = cursor.fetchall()
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE NOT (indisvalid AND indisready)) FROM pg_index "
+            "WHERE indrelid = ANY(%s::regclass[])",
+            [tables],
+        )
+        invalid = cursor.fetchall()
+    return {"indexes": indexes, "constraints": constraints, "triggers": triggers,
+            "invalid": invalid}
+
+
+def test_into_empty_tables_the_secondary_indexes_are_built_again_as_they_were():
+    before = _schema()
+    secondary = [row for row in before["indexes"] if not row[1].endswith("_pkey")]
+    assert len(secondary) > 20 and before["triggers"] and before["invalid"] == [(0,)]
+    output = generate(200)
+    assert re.search(r"into empty tables: \d+ secondary indexes built after the rows", output)
+    assert _schema() == before
+    assert_counters_hold_the_rows()
+
+
+def test_appending_keeps_every_index_and_the_counters_exact(monkeypatch):
+    generate(120)
+    before = _schema()
+
+    def refuse() -> list[str]:
+        raise AssertionError("an append dropped indexes")
+
+    monkeypatch.setattr(demo_data, "_drop_secondary_indexes", refuse)
+    output = generate(80, seed=2)
+    assert "secondary indexes" not in output
+    assert Job.objects.count() == 200
+    assert _schema() == before
+    assert_counters_hold_the_rows()
+
+
+def test_the_empty_load_writes_the_rows_an_append_would():
+    _truncate_project_tables()
+    generate(250, seed=5, batch_size=60)
+    rebuilt = _fingerprint()
+    _truncate_project_tables()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(demo_data, "_no_jobs", lambda: False)
+        output = generate(250, seed=5, batch_size=60)
+    assert "secondary indexes" not in output
+    assert _fingerprint() == rebuilt
+
+
+def test_an_error_during_the_empty_load_leaves_no_rows_and_every_index():
+    before = _schema()
+    batches = []
+
+    def fail_after_two_batches(jobs: int) -> None:
+        batches.append(jobs)
+        if len(batches) == 2:
+            raise RuntimeError("stopped")
+
+    with pytest.raises(RuntimeError, match="stopped"):
+        demo_data.generate_demo_data(
+            jobs=200, seed=1, now=NOW, batch_size=40, progress=fail_after_two_batches
+        )
+    assert not Job.objects.exists() and not JobExecution.objects.exists()
+    assert _schema() == before
+    generate(30)
+    assert_counters_hold_the_rows()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from job.services import COUNTER_REBUILDS, counters_rebuild, job_exe_day_time_rebuild
+from job.services import counter_rebuilds
 
 
 class Command(BaseCommand):
@@ -22,10 +22,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: object, **options) -> None:
-        rebuilds = [(counter._meta.db_table, lambda counter=counter: counters_rebuild(counter))
-                    for counter in COUNTER_REBUILDS]
-        rebuilds.append(("job_exe_day_time", job_exe_day_time_rebuild))
-        for table, rebuild in rebuilds:
+        for table, rebuild in counter_rebuilds():
             result = rebuild()
             wrong = "1 was" if result.corrected == 1 else f"{result.corrected:,} were"
             self.stdout.write(

@@ -34,9 +34,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, OperationalError, connection
 from procrastinate.contrib.django import app
 
-from job.services import JOBS_QUEUE, job_exe_day_time_fold
+from job.services import JOBS_QUEUE, counters_fold_all
 from job_exe import services, tasks
-from scale import counters
 
 logger = logging.getLogger("scale.worker")
 
@@ -149,8 +148,7 @@ class Command(BaseCommand):
                     services.node_keep_alive(node_id=node_id)
                     last_keep_alive = time.monotonic()
                 if time.monotonic() - last_fold >= FOLD_SECONDS:
-                    counters.fold_all()
-                    job_exe_day_time_fold()
+                    counters_fold_all()
                     last_fold = time.monotonic()
             except DatabaseError as exc:
                 logger.warning("housekeeping: %s", exc)

@@ -41,14 +41,11 @@ def main() -> None:
     args = parser.parse_args()
     server = database_server()
     name = args.database
-    if not args.append:
-        with closing(server.connect("postgres")) as conn:
-            conn.autocommit = True
-            with conn.cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                cursor.execute(f'CREATE DATABASE "{name}"')
-    url = server.url(name)
-    manage("migrate", "--noinput", "-v", "0", database_url=url)
+    if args.append:
+        url = server.url(name)
+        manage("migrate", "--noinput", "-v", "0", database_url=url)
+    else:
+        url = server.recreate(name)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scale.settings")
     import django

@@ -75,6 +75,17 @@ class Server:
             dbname=database,
         )
 
+    def recreate(self, database: str) -> str:
+        """``database`` dropped, created empty and migrated; its URL."""
+        with closing(self.connect("postgres")) as conn:
+            conn.autocommit = True
+            with conn.cursor() as cursor:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+                cursor.execute(f'CREATE DATABASE "{database}"')
+        url = self.url(database)
+        manage("migrate", "--noinput", "-v", "0", database_url=url)
+        return url
+
 
 def database_server() -> Server:
     url = os.environ.get("DATABASE_URL")
@@ -113,10 +124,7 @@ def prepare_database(server: Server, jobs: int) -> tuple[str, dict]:
                       f"{meta['load_seconds']:.0f} s)", flush=True)
                 manage("migrate", "--noinput", "-v", "0", database_url=server.url(name))
                 return name, meta
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    url = server.url(name)
-    manage("migrate", "--noinput", "-v", "0", database_url=url)
+    url = server.recreate(name)
     print(f"loading {jobs:,} jobs into {name} ...", flush=True)
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0).isoformat()
     started = time.perf_counter()

@@ -39,14 +39,14 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import database_server, gunicorn, manage  # noqa: E402
+from bench.run import database_server, gunicorn  # noqa: E402
 
 PYTHON = sys.executable
 JOBS = int(os.environ.get("BENCH_WORKER_JOBS") or 10000)
@@ -71,15 +71,7 @@ def percentile(samples: list[float], fraction: float) -> float:
 
 def fresh_database() -> str:
     """``DATABASE`` dropped, created and migrated; its URL."""
-    server = database_server()
-    with closing(server.connect("postgres")) as conn:
-        conn.autocommit = True
-        with conn.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-            cursor.execute(f'CREATE DATABASE "{DATABASE}"')
-    url = server.url(DATABASE)
-    manage("migrate", "--noinput", "-v", "0", database_url=url)
-    return url
+    return database_server().recreate(DATABASE)
 
 
 def prepare() -> tuple[int, str]:

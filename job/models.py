@@ -193,19 +193,13 @@ class Job(models.Model):
         return f"job {self.pk} ({self.status})"
 
 
-class JobCount(Ledger):
-    """How many jobs have one (status, job type, error): exact, kept by PostgreSQL itself.
-
-    A ledger (``scale.counters``): statement-level triggers on ``job`` (migrations 0003,
-    0012) append each statement's changes in the same transaction, whoever writes: the
-    ORM, COPY, a scheduler's SQL, a TRUNCATE. They fire even under
-    ``session_replication_role = replica``. A list filtered only by these columns counts
-    its rows by summing a few rows here instead of scanning millions of jobs.
-    """
+class JobKeyLedger(Ledger):
+    """The keys that the job lists count by: a ledger of jobs per (status, job type,
+    error), and whatever a subclass adds (a time bucket, a day)."""
 
     status = models.CharField(max_length=50, choices=Job.Status.choices)
     # No FK constraints or indexes: the triggers copy the job's ids, which the job's FKs
-    # check, and the table is small (a few rows per combination that ever occurred).
+    # check.
     job_type = models.ForeignKey(
         JobType,
         on_delete=models.DO_NOTHING,
@@ -225,6 +219,20 @@ class JobCount(Ledger):
     count = models.BigIntegerField()
 
     class Meta(Ledger.Meta):
+        abstract = True
+
+
+class JobCount(JobKeyLedger):
+    """How many jobs have one (status, job type, error): exact, kept by PostgreSQL itself.
+
+    A ledger (``scale.counters``): statement-level triggers on ``job`` (migrations 0003,
+    0012) append each statement's changes in the same transaction, whoever writes: the
+    ORM, COPY, a scheduler's SQL, a TRUNCATE. They fire even under
+    ``session_replication_role = replica``. A list filtered only by these columns counts
+    its rows by summing a few rows here instead of scanning millions of jobs.
+    """
+
+    class Meta(JobKeyLedger.Meta):
         db_table = "job_count"
         ordering = ["status", "job_type_id", "error_id", "id"]
 
@@ -233,33 +241,23 @@ class JobCount(Ledger):
                 f"error {self.error_id}")
 
 
-class JobTimeCount(Ledger):
+class JobTimeCount(JobKeyLedger):
     """How many jobs with one (status, job type, error) were last modified within one time
     bucket: ``width`` seconds (a day, an hour, a minute) from ``bucket``, aligned to UTC
     midnight. Every job is counted once at each width.
 
     A ledger (``scale.counters``) kept by statement-level triggers on ``job`` (migration
-    0013), as ``job_count`` is. A list with a time window (on ``last_modified``) counts its
+    0012), as ``job_count`` is. A list with a time window (on ``last_modified``) counts its
     rows by summing the whole buckets of the window here, the widest first, and counting
     only the jobs of the two partial minutes at its edges (``CounterPaginator``).
     """
 
     WIDTHS = (86400, 3600, 60)
 
-    status = models.CharField(max_length=50, choices=Job.Status.choices)
-    job_type = models.ForeignKey(
-        JobType, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
-        related_name="+",
-    )
-    error = models.ForeignKey(
-        "error.Error", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
-        blank=True, null=True, related_name="+",
-    )
     width = models.PositiveIntegerField(help_text="The bucket's length in seconds.")
     bucket = models.DateTimeField(help_text="The start of the bucket.")
-    count = models.BigIntegerField()
 
-    class Meta(Ledger.Meta):
+    class Meta(JobKeyLedger.Meta):
         db_table = "job_time_count"
         ordering = ["width", "bucket", "status", "job_type_id", "error_id", "id"]
         indexes = [
@@ -298,7 +296,7 @@ class JobInputFile(models.Model):
         return f"job {self.job_id} input {self.job_input}: file {self.input_file_id}"
 
 
-class JobDayCount(Ledger):
+class JobDayCount(JobKeyLedger):
     """How many jobs ended on one day (UTC) with one (status, job type, error): the daily
     job type metrics (``/metrics/job-types/plot-data/``), exact, kept by PostgreSQL itself.
 
@@ -309,18 +307,8 @@ class JobDayCount(Ledger):
     """
 
     occurred = models.DateField()
-    status = models.CharField(max_length=50, choices=Job.Status.choices)
-    job_type = models.ForeignKey(
-        JobType, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
-        related_name="+",
-    )
-    error = models.ForeignKey(
-        "error.Error", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
-        blank=True, null=True, related_name="+",
-    )
-    count = models.BigIntegerField()
 
-    class Meta(Ledger.Meta):
+    class Meta(JobKeyLedger.Meta):
         db_table = "job_day_count"
         ordering = ["occurred", "job_type_id", "status", "error_id", "id"]
         indexes = [

@@ -41,20 +41,20 @@ class JobUpdatePaginator(JobCountPaginator):
         parts = self.window_parts()
         if parts is None:
             return super().page_ids(bottom, top)
-        first, *others = (part.values("pk")[:top] for part in parts)
-        candidates = first.union(*others, all=True)
-        return self.filterset.qs.filter(pk__in=candidates).values_list("pk", flat=True)[
-            bottom:top
-        ]
+        return self._from_parts(parts, top)[bottom:top]
 
     def seek_ids(self, condition: Q, limit: int, *, backwards: bool) -> QuerySet:
         """A page followed by key reads the same parts, each from the key on."""
         parts = self.window_parts()
         if parts is None:
             return super().seek_ids(condition, limit, backwards=backwards)
-        sought = (part.filter(condition) for part in parts)
-        first, *others = ((part.reverse() if backwards else part).values("pk")[:limit]
-                          for part in sought)
+        sought = [part.filter(condition) for part in parts]
+        return self._from_parts([p.reverse() for p in sought] if backwards else sought, limit)
+
+    def _from_parts(self, parts: list[QuerySet], limit: int) -> QuerySet:
+        """The ids of the window's jobs among the first ``limit`` of each part, in the
+        FilterSet's order."""
+        first, *others = (part.values("pk")[:limit] for part in parts)
         candidates = first.union(*others, all=True)
         return self.filterset.qs.filter(pk__in=candidates).values_list("pk", flat=True)
 

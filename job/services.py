@@ -305,7 +305,7 @@ COUNTER_REBUILDS: dict[type[counters.Ledger], tuple[str, str]] = {
         FROM job CROSS JOIN (VALUES (86400), (3600), (60)) AS w(width)
         GROUP BY 1, 2, 3, 4, 5"""),
     JobDayCount: ("job", """
-        SELECT (ended AT TIME ZONE 'UTC')::date, status, job_type_id, error_id, count(*)
+        SELECT status, job_type_id, error_id, (ended AT TIME ZONE 'UTC')::date, count(*)
         FROM job WHERE ended IS NOT NULL AND status IN ('COMPLETED', 'FAILED', 'CANCELED')
         GROUP BY 1, 2, 3, 4"""),
     JobLoadChange: ("job", _LOAD_EVENTS),

@@ -483,14 +483,17 @@ def job_queue_new(*, job_type_id: int, data: object, user: str = "") -> int:
     """Create a job of the job type's current revision on ``data`` and queue its first
     execution, in one transaction; the new job's id.
 
-    The job type's row is locked (FOR NO KEY UPDATE: its revision cannot change meanwhile),
-    the data is checked against that revision's interface (``job.job_data``), and the files
-    and workspaces it names are looked up (the job's input-file links are foreign keys, so
-    a file deleted meanwhile fails the insert). Every problem is gathered into one
-    ``JobDataInvalid``; then nothing is written.
+    The job type's row is locked FOR SHARE: its revision cannot change meanwhile, yet jobs
+    of one type are queued side by side (``select_for_update`` has no shared mode, hence
+    the raw query). The data is checked against that revision's interface
+    (``job.job_data``), and the files and workspaces it names are looked up (the job's
+    input-file links are foreign keys, so a file deleted meanwhile fails the insert).
+    Every problem is gathered into one ``JobDataInvalid``; then nothing is written.
     """
     problems: list[str] = []
-    job_type = JobType.objects.select_for_update(no_key=True).filter(pk=job_type_id).first()
+    job_type = next(iter(JobType.objects.raw(
+        f"SELECT * FROM {JobType._meta.db_table} WHERE id = %s FOR SHARE", [job_type_id]
+    )), None)
     if job_type is None:
         raise JobDataInvalid([f"job_type_id: job type {job_type_id} does not exist."])
     if not job_type.is_active:

@@ -1,13 +1,15 @@
 """POST /queue/new-job/ and POST /queue/requeue-jobs/: validation, writes, access."""
 
 import json
+import threading
 
 import pytest
 from django.contrib.auth.models import Permission, User
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from rest_framework.test import APIClient
 
-from job.models import Job, JobInputFile
+from job.models import Job, JobInputFile, JobType
+from job.services import job_queue_new
 from job_exe.models import JobExecution
 from tests import factories
 from tests.job.conftest import T0, set_times
@@ -318,6 +320,47 @@ def test_queuing_a_job_takes_a_fixed_number_of_queries(queuer, world, django_ass
     # the details in their snapshot (4).
     with django_assert_num_queries(19):
         assert _post(queuer, "/queue/new-job/", body).status_code == 201
+
+
+@pytest.mark.django_db(transaction=True)
+def test_jobs_of_one_type_are_queued_side_by_side_and_an_edit_of_the_type_waits(world):
+    """While one queuing transaction is still open, a second of the same job type commits
+    at once (both hold the type's row FOR SHARE), and changing the type (a new revision)
+    waits for them: the revision a job is queued on is still current at its commit."""
+    job_type = world["job_type"]
+    data = _good_data(world)
+    queued, release = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def hold_open() -> None:
+        try:
+            with transaction.atomic():
+                job_queue_new(job_type_id=job_type.id, data=data)
+                queued.set()
+                release.wait(10)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_open)
+    holder.start()
+    try:
+        assert queued.wait(10)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            job_queue_new(job_type_id=job_type.id, data=data)
+        with pytest.raises(OperationalError, match="lock timeout"):
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '200ms'")
+                JobType.objects.filter(pk=job_type.pk).update(revision_num=3)
+    finally:
+        release.set()
+        holder.join(10)
+    assert not failures, failures
+    assert Job.objects.filter(job_type=job_type, job_type_rev=world["revision"]).count() == 2
 
 
 # --- requeue ---------------------------------------------------------------------------

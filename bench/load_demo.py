@@ -5,9 +5,9 @@ Without ``--append`` the database is dropped and created again, then migrated: t
 goes into empty tables (the path that builds the secondary indexes after the rows). With
 ``--append`` the jobs are added to what the database holds. It prints the rate of every
 100,000 jobs, the index build, the ledgers' fold, the database size, and whether every
-counter ledger equals a count of the rows (a rebuild, rolled back). ``--for-bench`` then
+counter ledger equals a count of the rows (a rebuild, rolled back). ``--for-bench``
 vacuums the database and labels it as ``bench/run.py`` does, so that ``make bench
-BENCH_JOBS=N`` reuses it.
+BENCH_JOBS=N`` reuses it, before that check.
 
 The server is ``DATABASE_URL``'s, or this checkout's embedded one.
 """
@@ -79,7 +79,6 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
         print(f"database size: {cursor.fetchone()[0]}", flush=True)
-    check_counters()
     if args.for_bench:
         with closing(server.connect(name)) as conn:
             conn.autocommit = True
@@ -92,6 +91,9 @@ def main() -> None:
             with conn.cursor() as cursor:
                 cursor.execute(f'COMMENT ON DATABASE "{name}" IS %s', [json.dumps(meta)])
         print(f"labelled {name} for make bench: {json.dumps(meta)}")
+    # Last, as it takes longest (minutes per million jobs): the database is ready for the
+    # bench meanwhile.
+    check_counters()
 
 
 def check_counters() -> None:

@@ -10,11 +10,11 @@
 - **Determinism**: one ``random.Random(seed)`` drives everything in a fixed order that
   does not depend on the batch size, and every timestamp is an offset from ``now``: the
   same ``seed``, ``jobs`` and ``now`` on an empty database give identical rows.
-- **Speed** (measured; see README "Demo data"): the next batch is generated in a worker
-  thread while PostgreSQL ingests the current one (psycopg releases the GIL while
-  libpq waits), and, where the role may, the per-row foreign-key triggers are skipped
-  during COPY and replaced by one set-based check per foreign key before the batch
-  commits: the triggers took about 30% of the load time, the check takes about 3%.
+- **Speed** (measured; see README "Demo data"): the next batch is generated in a child
+  process while PostgreSQL ingests the current one (``ahead``), and, where the role may,
+  the per-row foreign-key triggers are skipped during COPY and replaced by one set-based
+  check per foreign key before the batch commits: the triggers took about 30% of the load
+  time, the check takes about 3%.
 - **Into a database without jobs** the bulk tables' secondary indexes (those no constraint
   uses, read from ``pg_indexes``) are dropped and built again from their definitions after
   the rows, all in one transaction that locks the tables: inserting into big indexes row by
@@ -29,15 +29,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from datetime import UTC, datetime
 
 from django.apps import apps
 from django.db import IntegrityError, connection, models, transaction
 
+from job.demo_data.ahead import Rows, RowsAhead
 from job.demo_data.batch import BULK_TABLES, COLUMNS, Batch, DemoSummary
 from job.demo_data.catalogue import Catalogue, ensure_catalogue
-from job.demo_data.rows import RowGenerator
 from job.services import counters_fold_all
 
 DEFAULT_BATCH_SIZE = 25_000
@@ -68,7 +68,8 @@ def generate_demo_data(
         catalogue = ensure_catalogue(now=now)
     sequences = _sequences()
     skip_triggers = _may_skip_foreign_key_triggers()
-    generator = RowGenerator(
+    # A single batch has nothing to overlap with; more are generated a batch ahead.
+    source = (Rows if jobs <= batch_size else RowsAhead)(
         catalogue=catalogue, seed=seed, now_ms=int(now.timestamp() * 1000), total_jobs=jobs
     )
     summary = DemoSummary()
@@ -83,13 +84,14 @@ def generate_demo_data(
                 indexes = _drop_secondary_indexes()
             else:
                 indexes = []  # another writer came first: append as usual
-            _load(generator, catalogue, sequences, skip_triggers, batch_size, summary, progress)
+            _load(source, jobs, catalogue, sequences, skip_triggers, batch_size, summary,
+                  progress)
             began = time.monotonic()
             _create_indexes(indexes)
             summary.index_seconds = time.monotonic() - began
             summary.indexes_rebuilt = len(indexes)
     else:
-        _load(generator, catalogue, sequences, skip_triggers, batch_size, summary, progress)
+        _load(source, jobs, catalogue, sequences, skip_triggers, batch_size, summary, progress)
     with connection.cursor() as cursor:
         # What each workspace holds now: the files it keeps that are not deleted.
         cursor.execute(
@@ -106,7 +108,8 @@ def generate_demo_data(
 
 
 def _load(
-    generator: RowGenerator,
+    source: Rows,
+    jobs: int,
     catalogue: Catalogue,
     sequences: dict[str, str],
     skip_triggers: bool,
@@ -117,35 +120,35 @@ def _load(
     """Generate and COPY every batch, each in a transaction of its own unless this runs in
     the empty load's; the next batch is generated while this one loads."""
     in_load = connection.in_atomic_block
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-rows") as executor:
-        ahead: Future[Batch] | None = None
-        try:
-            while generator.remaining or ahead is not None:
-                # Within the empty load's transaction a batch takes no savepoint: PostgreSQL
-                # keeps a committed savepoint's memory (some 2 KB a job) until the end.
-                with transaction.atomic(savepoint=not in_load):
-                    _lock(catalogue)
-                    first_ids = _next_ids(sequences)
-                    batch = ahead.result() if ahead is not None else None
-                    ahead = None
-                    if batch is not None and batch.first_ids != first_ids:
-                        # Someone else took ids since the batch was generated ahead.
-                        generator.restore(batch.state)
-                        batch = None
-                    if batch is None:
-                        batch = generator.batch(first_ids=first_ids, min_jobs=batch_size)
-                    if generator.remaining:
-                        ahead = executor.submit(
-                            generator.batch, first_ids=batch.next_ids, min_jobs=batch_size
-                        )
-                    _copy(batch, skip_triggers=skip_triggers)
-                    _advance_sequences(sequences, batch.next_ids)
-                summary.add(batch)
-                if progress is not None:
-                    progress(batch.jobs)
-        finally:
-            if ahead is not None:
-                ahead.cancel()
+    remaining = jobs
+    ahead: Future[Batch] | None = None
+    try:
+        while remaining:
+            # Within the empty load's transaction a batch takes no savepoint: PostgreSQL
+            # keeps a committed savepoint's memory (some 2 KB a job) until the end.
+            with transaction.atomic(savepoint=not in_load):
+                _lock(catalogue)
+                first_ids = _next_ids(sequences)
+                batch = ahead.result() if ahead is not None else None
+                ahead = None
+                if batch is not None and batch.first_ids != first_ids:
+                    # Someone else took ids since the batch was generated ahead.
+                    source.restore(batch.state)
+                    batch = None
+                if batch is None:
+                    batch = source.submit(first_ids=first_ids, min_jobs=batch_size).result()
+                remaining = batch.remaining
+                if remaining:
+                    ahead = source.submit(first_ids=batch.next_ids, min_jobs=batch_size)
+                _copy(batch, skip_triggers=skip_triggers)
+                _advance_sequences(sequences, batch.next_ids)
+            summary.add(batch)
+            if progress is not None:
+                progress(batch.jobs)
+    finally:
+        if ahead is not None:
+            ahead.cancel()
+        source.close()
 
 
 def default_now() -> datetime:
@@ -250,11 +253,10 @@ def _copy(batch: Batch, *, skip_triggers: bool) -> None:
         if skip_triggers:
             cursor.execute("SELECT set_config('session_replication_role', 'replica', true)")
         for table in BULK_TABLES:
-            lines = batch.rows[table]
-            if lines:
+            if batch.counts[table]:
                 columns = ", ".join(COLUMNS[table])
                 with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    copy.write("".join(lines))
+                    copy.write(batch.rows[table])
         if skip_triggers:
             cursor.execute("SELECT set_config('session_replication_role', 'origin', true)")
             _check_references(cursor, batch)
@@ -273,7 +275,7 @@ def _check_references(cursor: object, batch: Batch) -> None:
     looked up.
     """
     for table in BULK_TABLES:
-        written = len(batch.rows[table])
+        written = batch.counts[table]
         if written != batch.next_ids[table] - batch.first_ids[table]:
             raise IntegrityError(f"{table}: {written} rows do not fill their id range")
     checks = []

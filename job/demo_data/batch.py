@@ -45,14 +45,18 @@ class Batch:
 
     first_ids: dict[str, int]
     next_ids: dict[str, int]
-    rows: dict[str, list[str]]
+    # Per table, its rows as one COPY text (a line each), and how many there are.
+    rows: dict[str, str]
+    counts: dict[str, int]
     statuses: Counter[str]
     product_files: int
+    # The generator's state before the batch (to redo it) and the jobs still to come after.
     state: tuple
+    remaining: int
 
     @property
     def jobs(self) -> int:
-        return len(self.rows["job"])
+        return self.counts["job"]
 
 
 @dataclass
@@ -80,13 +84,13 @@ class DemoSummary:
         return sum(self.jobs_by_status.values())
 
     def add(self, batch: Batch) -> None:
-        rows = batch.rows
+        counts = batch.counts
         for status, count in batch.statuses.items():
             self.jobs_by_status[status] += count
-        self.executions += len(rows["job_exe"])
+        self.executions += counts["job_exe"]
         self.product_files += batch.product_files
-        self.source_files += len(rows["scale_file"]) - batch.product_files
-        self.job_input_files += len(rows["job_input_file"])
-        self.events += len(rows["trigger_event"])
-        self.recipes += len(rows["recipe"])
-        self.recipe_jobs += len(rows["recipe_job"])
+        self.source_files += counts["scale_file"] - batch.product_files
+        self.job_input_files += counts["job_input_file"]
+        self.events += counts["trigger_event"]
+        self.recipes += counts["recipe"]
+        self.recipe_jobs += counts["recipe_job"]

@@ -210,10 +210,12 @@ class RowGenerator:
         return Batch(
             first_ids=dict(first_ids),
             next_ids=dict(self.next_ids),
-            rows=self._rows,
+            rows={table: "".join(lines) for table, lines in self._rows.items()},
+            counts={table: len(lines) for table, lines in self._rows.items()},
             statuses=Counter(self._statuses),
             product_files=self._product_count,
             state=state,
+            remaining=self.remaining,
         )
 
     def restore(self, state: tuple) -> None:

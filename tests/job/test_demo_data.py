@@ -13,6 +13,7 @@ from django.db.models import Max
 
 import job.demo_data as demo_data
 from error.models import Error
+from job.demo_data.ahead import RowsAhead
 from job.demo_data.catalogue import ensure_catalogue
 from job.demo_data.rows import RowGenerator
 from job.models import Job, JobInputFile, JobType, JobTypeRevision
@@ -539,9 +540,10 @@ def test_the_set_based_check_catches_a_broken_reference():
     )
     first_ids = demo_data._next_ids(demo_data._sequences())
     batch = generator.batch(first_ids=first_ids, min_jobs=20)
-    columns = batch.rows["job_exe"][0].split("\t")
+    first, rest = batch.rows["job_exe"].split("\n", 1)
+    columns = first.split("\t")
     columns[1] = "999999999"  # job_id
-    batch.rows["job_exe"][0] = "\t".join(columns)
+    batch.rows["job_exe"] = "\t".join(columns) + "\n" + rest
     with pytest.raises(IntegrityError, match=r"demo rows reference missing rows: job_exe\.job_id"):
         demo_data._copy(batch, skip_triggers=True)
 
@@ -549,9 +551,9 @@ def test_the_set_based_check_catches_a_broken_reference():
 def test_a_batch_generated_ahead_is_redone_when_another_writer_took_its_ids(monkeypatch):
     interloper = []
     restores = []
-    restore = RowGenerator.restore
+    restore = RowsAhead.restore  # 120 jobs in batches of 40: generated in a child process
     monkeypatch.setattr(
-        RowGenerator, "restore", lambda self, state: restores.append(1) or restore(self, state)
+        RowsAhead, "restore", lambda self, state: restores.append(1) or restore(self, state)
     )
 
     def write_between_batches(_jobs: int) -> None:

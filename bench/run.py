@@ -5,8 +5,8 @@ For a database of ``BENCH_JOBS`` jobs (default 1,000,000; loaded once by
 production and measures, for every read, the API's latency percentiles, the floor (the
 same JSON produced by PostgreSQL alone, see ``bench/floors.py``) and the fixed cost of a
 trivial DRF endpoint; then cancel against a details read, 1000-row pages against
-100-row pages, a mixed read load from 8 clients, and 100-row pages on ``BENCH_SMALL_JOBS``
-jobs (default 100,000) against the same pages on ``BENCH_JOBS``. Whatever is compared is
+100-row pages, a mixed read load from 8 clients, and every read on ``BENCH_SMALL_JOBS``
+jobs (default 100,000) against the same read on ``BENCH_JOBS``. Whatever is compared is
 measured taking turns, request by request (``time_calls``).
 Before anything is timed, each floor's body is checked against the API's for the same
 request (parsed: values, key order and number types; ``bench/compare.py``): one line per
@@ -511,6 +511,35 @@ def reads(values: dict, base: str, fetch) -> list[Read]:
     ]
 
 
+def compare_sizes(server: Server, small: tuple[str, dict], port: int, big_reads: list[Read],
+                  say) -> None:
+    """Every read on ``BENCH_JOBS`` jobs against the same read on ``BENCH_SMALL_JOBS``, the
+    two taking turns, each on its own gunicorn. The small database's reads are built from
+    its own values (ids, windows ending at its own "now"), so the two ask the same
+    question; the deep page is page 5000 on the big one and the small one's last page."""
+    name, meta = small
+    with closing(server.connect(name)) as conn, gunicorn(server.url(name)) as small_port:
+        conn.autocommit = True
+        small_reads = reads(sample_values(conn, meta), f"http://127.0.0.1:{small_port}",
+                            lambda path: json.loads(get(small_port, path)[1]))
+        assert [read.name.split("=")[0] for read in small_reads] == [
+            read.name.split("=")[0] for read in big_reads], "the two databases' reads differ"
+        say(f"| read | p50 on {BENCH_SMALL_JOBS:,} jobs | p50 on {BENCH_JOBS:,} | ratio |")
+        say("|---|---:|---:|---:|")
+        worst = 0.0
+        for big, little in zip(big_reads, small_reads, strict=True):
+            on_big, on_small = (
+                percentiles(times)["p50"]
+                for times in time_calls(api_call(port, big.path),
+                                        api_call(small_port, little.path), count=REQUESTS)
+            )
+            worst = max(worst, on_big / on_small)
+            shown = big.name if big.name == little.name else f"{big.name} ({little.name})"
+            say(f"| {shown} | {on_small:.1f} | {on_big:.1f} | {on_big / on_small:.2f} |")
+        say()
+        say(f"worst {BENCH_JOBS:,} / {BENCH_SMALL_JOBS:,} ratio: {worst:.2f} (target ≤ 1.2)")
+
+
 def operator_token(database_url: str) -> str:
     code = (
         "from django.contrib.auth.models import Permission, User;"
@@ -592,9 +621,9 @@ def main() -> int:
     server = database_server()
     name, meta = prepare_database(server, BENCH_JOBS)
     url = server.url(name)
-    small_url = None  # the size comparison's database, loaded before anything is measured
+    small = None  # the size comparison's database, loaded before anything is measured
     if BENCH_SMALL_JOBS:
-        small_url = server.url(prepare_database(server, BENCH_SMALL_JOBS)[0])
+        small = prepare_database(server, BENCH_SMALL_JOBS)
     lines: list[str] = []
 
     def say(line: str = "") -> None:
@@ -681,20 +710,9 @@ def main() -> int:
             rate, ok, errors = mixed_load(port, mixed_paths)
             say(f"- mixed reads, 8 concurrent clients, {MIXED_SECONDS:.0f} s: "
                 f"{rate:.1f} requests/s, {ok} answered 200, {errors} errors")
-            if small_url:
-                with gunicorn(small_url) as small_port:
-                    for path in ("/jobs/", "/job-executions/"):
-                        large, small = (
-                            percentiles(times)["p50"]
-                            for times in time_calls(
-                                api_call(port, path), api_call(small_port, path),
-                                count=REQUESTS,
-                            )
-                        )
-                        say(f"- {path} 100-row page p50: {small:.1f} ms on "
-                            f"{BENCH_SMALL_JOBS:,} jobs, {large:.1f} ms on {BENCH_JOBS:,}: "
-                            f"ratio {large / small:.2f}, the two taking turns, each on its "
-                            f"own gunicorn (target ≤ 1.2)")
+            if small:
+                say()
+                compare_sizes(server, small, port, all_reads, say)
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
     (out / f"latest-{BENCH_JOBS}.md").write_text("\n".join(lines) + "\n")

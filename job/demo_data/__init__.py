@@ -69,29 +69,29 @@ def generate_demo_data(
     sequences = _sequences()
     skip_triggers = _may_skip_foreign_key_triggers()
     # A single batch has nothing to overlap with; more are generated a batch ahead.
-    source = (Rows if jobs <= batch_size else RowsAhead)(
-        catalogue=catalogue, seed=seed, now_ms=int(now.timestamp() * 1000), total_jobs=jobs
-    )
+    rows = Rows if jobs <= batch_size else RowsAhead
     summary = DemoSummary()
-    if _no_jobs():
-        # Into empty tables, the indexes that back no constraint are dropped and built again
-        # after the rows: one sort per index instead of a random insert per row, whose cost
-        # grows with the table. One transaction holds it all: the tables are locked against
-        # everyone meanwhile, and an error leaves them as they were, indexes included.
-        with transaction.atomic():
-            _lock_exclusively()
-            if _no_jobs():
-                indexes = _drop_secondary_indexes()
-            else:
-                indexes = []  # another writer came first: append as usual
-            _load(source, jobs, catalogue, sequences, skip_triggers, batch_size, summary,
-                  progress)
-            began = time.monotonic()
-            _create_indexes(indexes)
-            summary.index_seconds = time.monotonic() - began
-            summary.indexes_rebuilt = len(indexes)
-    else:
-        _load(source, jobs, catalogue, sequences, skip_triggers, batch_size, summary, progress)
+    with rows(catalogue=catalogue, seed=seed, now_ms=int(now.timestamp() * 1000),
+              total_jobs=jobs) as source:
+        if _no_jobs():
+            # Into empty tables, the indexes that back no constraint are dropped and built again
+            # after the rows: one sort per index instead of a random insert per row, whose cost
+            # grows with the table. One transaction holds it all: the tables are locked against
+            # everyone meanwhile, and an error leaves them as they were, indexes included.
+            with transaction.atomic():
+                _lock_exclusively()
+                if _no_jobs():
+                    indexes = _drop_secondary_indexes()
+                else:
+                    indexes = []  # another writer came first: append as usual
+                _load(source, jobs, catalogue, sequences, skip_triggers, batch_size, summary,
+                      progress)
+                began = time.monotonic()
+                _create_indexes(indexes)
+                summary.index_seconds = time.monotonic() - began
+                summary.indexes_rebuilt = len(indexes)
+        else:
+            _load(source, jobs, catalogue, sequences, skip_triggers, batch_size, summary, progress)
     with connection.cursor() as cursor:
         # What each workspace holds now: the files it keeps that are not deleted.
         cursor.execute(
@@ -148,7 +148,6 @@ def _load(
     finally:
         if ahead is not None:
             ahead.cancel()
-        source.close()
 
 
 def default_now() -> datetime:

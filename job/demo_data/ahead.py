@@ -38,6 +38,12 @@ class Rows:
         """Rewind to a batch's start, to make it again with other ids."""
         self._generator.restore(state)
 
+    def __enter__(self) -> Rows:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         pass
 

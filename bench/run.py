@@ -272,14 +272,18 @@ def check_floor(port: int, conn, read: Read, *, attempts: int = 5) -> tuple[str 
     """Where the floor's JSON body first differs from the API's for the same request (None
     when they are equal: same values, key order and number types; bench/compare.py), and
     the attempt that decided. Job type details count the jobs of the last hours by the
-    wall clock, so a job can leave a window between the two reads: a difference counts
-    only when it is there on every one of ``attempts`` tries."""
+    wall clock, so jobs leave a window between the reads: the floor runs before and after
+    the API's request, and a count between its two answers is right
+    (``first_difference``'s ``later``); a difference counts only when it is there on every
+    one of ``attempts`` tries."""
     difference = None
     for attempt in range(1, attempts + 1):
+        before = parse(floor_body(conn, *read.floor))
         status, api = get(port, read.path)
         if status != 200:
             return f"the API answered {status}: {api[:300]!r}", attempt
-        difference = first_difference(parse(api), parse(floor_body(conn, *read.floor)))
+        after = parse(floor_body(conn, *read.floor))
+        difference = first_difference(parse(api), before, later=after)
         if difference is None:
             return None, attempt
     return difference, attempts

@@ -1,7 +1,6 @@
 """POST /queue/new-job/ and POST /queue/requeue-jobs/: validation, writes, access."""
 
 import json
-import threading
 
 import pytest
 from django.contrib.auth.models import Permission, User
@@ -12,6 +11,7 @@ from job.models import Job, JobInputFile, JobType
 from job.services import job_queue_new
 from job_exe.models import JobExecution
 from tests import factories
+from tests.concurrency import held_open, set_lock_timeout
 from tests.job.conftest import T0, set_times
 from trigger.models import TriggerEvent
 
@@ -329,37 +329,14 @@ def test_jobs_of_one_type_are_queued_side_by_side_and_an_edit_of_the_type_waits(
     waits for them: the revision a job is queued on is still current at its commit."""
     job_type = world["job_type"]
     data = _good_data(world)
-    queued, release = threading.Event(), threading.Event()
-    failures: list[BaseException] = []
-
-    def hold_open() -> None:
-        try:
-            with transaction.atomic():
-                job_queue_new(job_type_id=job_type.id, data=data)
-                queued.set()
-                release.wait(10)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold_open)
-    holder.start()
-    try:
-        assert queued.wait(10)
+    with held_open(lambda: job_queue_new(job_type_id=job_type.id, data=data)):
         with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            set_lock_timeout("2s")
             job_queue_new(job_type_id=job_type.id, data=data)
         with pytest.raises(OperationalError, match="lock timeout"):
             with transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL lock_timeout = '200ms'")
+                set_lock_timeout("200ms")
                 JobType.objects.filter(pk=job_type.pk).update(revision_num=3)
-    finally:
-        release.set()
-        holder.join(10)
-    assert not failures, failures
     assert Job.objects.filter(job_type=job_type, job_type_rev=world["revision"]).count() == 2
 
 

@@ -17,6 +17,7 @@ from job.services import counters_rebuild
 from scale import counters
 from scale.api.pagination import window_buckets
 from tests import factories
+from tests.concurrency import held_open, set_lock_timeout
 from tests.ledgers import ledger_sums
 
 NOW = timezone.now()
@@ -271,34 +272,15 @@ def test_two_writers_of_the_same_counter_keys_do_not_wait_for_each_other():
     job_type = factories.JobTypeFactory()
     first, second = (factories.JobFactory(job_type=job_type, status="QUEUED")
                      for _ in range(2))
-    changed, release = threading.Event(), threading.Event()
-    failures: list[BaseException] = []
+    def change_first() -> None:
+        Job.objects.filter(pk=first.pk).update(status="RUNNING", started=timezone.now())
 
-    def hold_open() -> None:
-        try:
-            with transaction.atomic():
-                Job.objects.filter(pk=first.pk).update(status="RUNNING", started=timezone.now())
-                changed.set()
-                release.wait(10)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold_open)
-    holder.start()
-    try:
-        assert changed.wait(10)
+    with held_open(change_first):
         began = time.monotonic()
         with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            set_lock_timeout("2s")
             Job.objects.filter(pk=second.pk).update(status="RUNNING", started=timezone.now())
         waited = time.monotonic() - began
-    finally:
-        release.set()
-        holder.join(10)
-    assert not failures, failures
     assert waited < 1.0
     running = ledger_sums(JobTimeCount, "status", "width")
     assert running[("RUNNING", 60)] == 2

@@ -1,12 +1,11 @@
 """job_cancel_many and job_purge_batch: the services behind the admin action and commands."""
 
-import threading
 from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -14,6 +13,7 @@ from job.models import Job
 from job.services import JobCancelSummary, job_cancel_many, job_purge_batch
 from job_exe.models import JobExecution
 from tests import factories
+from tests.concurrency import held_open
 from tests.job.conftest import set_times
 
 
@@ -73,28 +73,10 @@ def test_purge_skips_a_job_another_transaction_holds_and_says_so():
     held, free = (
         set_times(factories.JobFactory(status="FAILED"), last_modified=old) for _ in range(2)
     )
-    locked, release, done = threading.Event(), threading.Event(), threading.Event()
-
-    def hold_the_job():
-        # A cancel (or any writer) in progress on `held`: its row stays locked meanwhile.
-        try:
-            with transaction.atomic():
-                Job.objects.select_for_update().get(pk=held.pk)
-                locked.set()
-                release.wait(timeout=30)
-        finally:
-            connection.close()
-            done.set()
-
-    holder = threading.Thread(target=hold_the_job)
-    holder.start()
-    try:
-        assert locked.wait(timeout=30)
+    # A cancel (or any writer) in progress on `held`: its row stays locked meanwhile.
+    with held_open(lambda: Job.objects.select_for_update().get(pk=held.pk), timeout=30):
         out = StringIO()
         call_command("purge_jobs", "--older-than", "P1D", stdout=out, stderr=StringIO())
-    finally:
-        release.set()
-        holder.join(timeout=30)
 
     assert out.getvalue().splitlines()[1] == (
         "1 matching job was in use by other transactions and left for the next run."

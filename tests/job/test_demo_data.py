@@ -545,7 +545,7 @@ def test_the_set_based_check_catches_a_broken_reference():
     columns[1] = "999999999"  # job_id
     batch.rows["job_exe"] = "\t".join(columns) + "\n" + rest
     with pytest.raises(IntegrityError, match=r"demo rows reference missing rows: job_exe\.job_id"):
-        demo_data._copy(batch, skip_triggers=True)
+        demo_data._copy(batch, skip_triggers=True, statistics=demo_data.Statistics())
 
 
 def test_a_batch_generated_ahead_is_redone_when_another_writer_took_its_ids(monkeypatch):

@@ -286,5 +286,9 @@ def stop_server(*, pgdata: Path) -> str:
         return f"no embedded PostgreSQL runs in {pgdata}"
     # The server runs as the unprivileged "pgserver" user when we are root (pgserver's rule).
     user = "pgserver" if os.geteuid() == 0 else None
-    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+    # The shutdown checkpoint writes what a crash recovery would otherwise replay (up to
+    # max_wal_size of changes, after a big load): it may wait as long as a start may, not
+    # pg_ctl's default 60 s, which a stop during a busy test run once exceeded.
+    pg_ctl(["-w", "-t", str(round(start_timeout())), "-m", "fast", "stop"], pgdata=pgdata,
+           user=user)
     return f"stopped the embedded PostgreSQL in {pgdata}"

@@ -257,8 +257,8 @@ class Statistics:
     """Analyzes each bulk table whenever its rows have doubled since the last analysis, so
     that the planner's idea of its size is never off by more than half: a table thought
     small is scanned whole rather than read by index. Autovacuum cannot do it here: it
-    does not see the uncommitted rows of the empty load's transaction, and between appended
-    batches the loader's table locks keep it out. Only the columns the check reads are
+    does not see the uncommitted rows of the empty load's transaction, and appended batches
+    hold the table locks that its analyses wait for. Only the columns the check reads are
     analyzed (the id and the foreign keys: cheap, where the logs and documents are not),
     about log2(rows / batch) times in all; every column is analyzed after the load."""
 

@@ -548,6 +548,35 @@ def test_the_set_based_check_catches_a_broken_reference():
         demo_data._copy(batch, skip_triggers=True, statistics=demo_data.Statistics())
 
 
+def test_the_tables_are_analyzed_each_time_their_rows_have_doubled():
+    generate(60)
+
+    def job_reltuples() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'job'::regclass")
+            return cursor.fetchone()[0]
+
+    def set_job_reltuples(value: float) -> None:
+        # As if the last analysis had seen ``value`` rows (-1: never analyzed); rolled back
+        # with the test's transaction.
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE pg_class SET reltuples = %s WHERE oid = 'job'::regclass",
+                           [value])
+
+    def written(jobs: int) -> dict[str, int]:
+        return {**dict.fromkeys(demo_data.BULK_TABLES, 0), "job": jobs}
+
+    set_job_reltuples(-1)
+    statistics = demo_data.Statistics()
+    statistics.refresh(written(30))  # 30 rows where none were analyzed: analyzed
+    assert job_reltuples() == 60
+    set_job_reltuples(7)
+    statistics.refresh(written(30))  # 60 rows, twice the 30 last analyzed: not yet
+    assert job_reltuples() == 7
+    statistics.refresh(written(1))  # 61: more than twice
+    assert job_reltuples() == 60
+
+
 def test_a_batch_generated_ahead_is_redone_when_another_writer_took_its_ids(monkeypatch):
     interloper = []
     restores = []

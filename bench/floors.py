@@ -386,29 +386,52 @@ def job_type_list(*, where: str = "TRUE", limit: int = 100, offset: int = 0,
     )
 
 
-def status_counts(column: str) -> str:
-    """One ``job_counts_<hours>h`` array from the ``counts`` rows (``column`` holds the
-    window's count), by status then error category."""
-    return f"""(SELECT coalesce(json_agg(json_build_object('status', c.status,
-        'count', c.{column}, 'most_recent', {ts('c.most_recent')}, 'category', c.category)
-        ORDER BY c.status, c.category) FILTER (WHERE c.{column} > 0), '[]') FROM counts c)"""
+def status_counts(hours: int) -> str:
+    """One ``job_counts_<hours>h`` array as the API counts it: job_status_time_count's
+    whole buckets of the job type ``jt`` from the minute the window starts in, less that
+    minute's jobs from before the window, by status then error category; the newest
+    change of each read from the newest minute with its jobs, backwards."""
+    origin = literal(BUCKET_ORIGIN)
+    since = f"(now() - interval '{hours} hours')"
+    first = f"date_bin('1 minute', {since}, {origin})"
+
+    def start_of_whole(width: str) -> str:
+        return f"(date_bin('1 {width}', {first} - interval '1 microsecond', {origin}) " \
+               f"+ interval '1 {width}')"
+
+    day, hour = start_of_whole("day"), start_of_whole("hour")
+    buckets = (f"(c.width = 86400 AND c.bucket >= {day}) OR (c.width = 3600 AND "
+               f"c.bucket >= {hour} AND c.bucket < {day}) OR (c.width = 60 AND "
+               f"c.bucket >= {first} AND c.bucket < {hour})")
+    group_jobs = ("FROM job j LEFT JOIN error je ON je.id = j.error_id WHERE j.job_type_id = "
+                  "jt.id AND j.status = g.status AND je.category IS NOT DISTINCT FROM g.category")
+    newest_minute = f"""(SELECT m.bucket FROM job_status_time_count m
+        WHERE m.job_type_id = jt.id AND m.status = g.status AND m.width = 60
+            AND m.bucket >= {first}
+            AND (SELECT e.category FROM error e WHERE e.id = m.error_id)
+                IS NOT DISTINCT FROM g.category
+        GROUP BY m.bucket HAVING sum(m.count) > 0 ORDER BY m.bucket DESC LIMIT 1)"""
+    return f"""(SELECT coalesce(json_agg(json_build_object('status', k.status,
+        'count', k.count, 'most_recent', {ts('k.most_recent')}, 'category', k.category)
+        ORDER BY k.status, k.category), '[]')
+    FROM (
+        SELECT g.status, g.category,
+            g.total - (SELECT count(*) {group_jobs}
+                AND j.last_status_change >= {first} AND j.last_status_change < {since}) AS count,
+            (SELECT j.last_status_change {group_jobs} AND j.last_status_change >= {since}
+                AND j.last_status_change < {newest_minute} + interval '1 minute'
+                ORDER BY j.last_status_change DESC LIMIT 1) AS most_recent
+        FROM (SELECT c.status, e.category, sum(c.count) AS total
+              FROM job_status_time_count c LEFT JOIN error e ON e.id = c.error_id
+              WHERE c.job_type_id = jt.id AND ({buckets}) GROUP BY 1, 2) g
+    ) k WHERE k.count > 0)"""
 
 
 def job_type_details(*, job_type_id: int) -> tuple[str, tuple]:
     """``/job-types/{id}/``: the row, interface, error mapping, trigger rule, the errors the
     mapping names, and the status counts of the job type's jobs whose status changed in
-    the last 6, 12 and 24 hours, from one scan of the 24 hours (the newest change of a
-    status within 6 hours is its newest within 24)."""
+    the last 6, 12 and 24 hours, each from job_status_time_count (``status_counts``)."""
     sql = f"""
-    WITH counts AS (
-        SELECT j.status, er.category,
-            count(*) FILTER (WHERE j.last_status_change >= now() - interval '6 hours') AS h6,
-            count(*) FILTER (WHERE j.last_status_change >= now() - interval '12 hours') AS h12,
-            count(*) AS h24, max(j.last_status_change) AS most_recent
-        FROM job j LEFT JOIN error er ON er.id = j.error_id
-        WHERE j.job_type_id = %s AND j.last_status_change >= now() - interval '24 hours'
-        GROUP BY j.status, er.category
-    )
     SELECT {JOB_TYPE_ROW[:-1]},
         'interface', jt.interface, 'error_mapping', jt.error_mapping,
         'trigger_rule', (SELECT {TRIGGER_RULE} FROM trigger_rule ru
@@ -416,12 +439,12 @@ def job_type_details(*, job_type_id: int) -> tuple[str, tuple]:
         'errors', (SELECT coalesce(json_agg({error_full('e')} ORDER BY e.name, e.id), '[]')
                    FROM error e WHERE e.name IN (
                        SELECT jsonb_path_query(jt.error_mapping, '$.exit_codes.*') #>> '{{}}')),
-        'job_counts_6h', {status_counts('h6')},
-        'job_counts_12h', {status_counts('h12')},
-        'job_counts_24h', {status_counts('h24')})::text
+        'job_counts_6h', {status_counts(6)},
+        'job_counts_12h', {status_counts(12)},
+        'job_counts_24h', {status_counts(24)})::text
     FROM job_type jt WHERE jt.id = %s
     """
-    return sql, (job_type_id, job_type_id)
+    return sql, (job_type_id,)
 
 
 def node(alias: str, *, full: bool) -> str:

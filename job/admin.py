@@ -21,6 +21,7 @@ from job.models import (
     JobDayCount,
     JobInputFile,
     JobLoadChange,
+    JobStatusTimeCount,
     JobTimeCount,
     JobType,
     JobTypeRevision,
@@ -348,9 +349,10 @@ class JobCountAdmin(LedgerAdmin):
     list_select_related = ("job_type", "error")
 
 
-@admin.register(JobTimeCount)
-class JobTimeCountAdmin(LedgerAdmin):
-    """The job counts per time bucket of last_modified that the lists sum for a window."""
+@admin.register(JobTimeCount, JobStatusTimeCount)
+class JobBucketCountAdmin(LedgerAdmin):
+    """The job counts per time bucket that a window sums: of last_modified (the lists),
+    of last_status_change (a job type's counts of the last hours)."""
 
     list_display = ("width", "bucket", "status", "job_type", "error", "count")
     list_filter = ("width", "status", "folded")

@@ -241,16 +241,11 @@ class JobCount(JobKeyLedger):
                 f"error {self.error_id}")
 
 
-class JobTimeCount(JobKeyLedger):
-    """How many jobs with one (status, job type, error) were last modified within one time
-    bucket: ``width`` seconds (a day, an hour, a minute) from ``bucket``, aligned to UTC
-    midnight. Every job is counted once at each width.
-
-    A ledger (``scale.counters``) kept by statement-level triggers on ``job`` (migration
-    0012), as ``job_count`` is. A list with a time window (on ``last_modified``) counts its
-    rows by summing the whole buckets of the window here, the widest first, and counting
-    only the jobs of the two partial minutes at its edges (``CounterPaginator``).
-    """
+class JobBucketLedger(JobKeyLedger):
+    """A ledger of jobs per (status, job type, error) and time bucket of one of their
+    timestamps: ``width`` seconds (a day, an hour, a minute) from ``bucket``, aligned to
+    UTC midnight. Every job is counted once at each width; a window sums its whole
+    buckets, the widest that fit first."""
 
     WIDTHS = (86400, 3600, 60)
 
@@ -258,17 +253,56 @@ class JobTimeCount(JobKeyLedger):
     bucket = models.DateTimeField(help_text="The start of the bucket.")
 
     class Meta(JobKeyLedger.Meta):
-        db_table = "job_time_count"
+        abstract = True
         ordering = ["width", "bucket", "status", "job_type_id", "error_id", "id"]
+
+    def __str__(self) -> str:
+        return (f"{self.count:+} {self.status} jobs of type {self.job_type_id} in the "
+                f"{self.width} s from {self.bucket}")
+
+
+class JobTimeCount(JobBucketLedger):
+    """How many jobs with one (status, job type, error) were last modified within one time
+    bucket (``JobBucketLedger``).
+
+    A ledger (``scale.counters``) kept by statement-level triggers on ``job`` (migration
+    0012), as ``job_count`` is. A list with a time window (on ``last_modified``) counts its
+    rows by summing the whole buckets of the window here, the widest first, and counting
+    only the jobs of the two partial minutes at its edges (``CounterPaginator``).
+    """
+
+    class Meta(JobBucketLedger.Meta):
+        db_table = "job_time_count"
         indexes = [
             *Ledger.Meta.indexes,
             # The window's buckets of each width.
             models.Index(fields=["width", "bucket"], name="job_time_count_bucket_idx"),
         ]
 
-    def __str__(self) -> str:
-        return (f"{self.count:+} {self.status} jobs of type {self.job_type_id} in the "
-                f"{self.width} s from {self.bucket}")
+
+class JobStatusTimeCount(JobBucketLedger):
+    """How many jobs with one (status, job type, error) had their status last changed
+    within one time bucket (``JobBucketLedger``); a job whose status never changed is in
+    no bucket.
+
+    A ledger (``scale.counters``) kept by statement-level triggers on ``job`` (migration
+    0014), as ``job_count`` is. A job type's counts of the jobs whose status changed in the
+    last hours (``job_counts_6h`` of Job Type Details) sum the type's buckets from the
+    window's first minute here, less the jobs of that minute before the window
+    (``job.serializers.status_counts``).
+    """
+
+    class Meta(JobBucketLedger.Meta):
+        db_table = "job_status_time_count"
+        indexes = [
+            *Ledger.Meta.indexes,
+            # A job type's buckets of each width in the window.
+            models.Index(fields=["job_type", "width", "bucket"],
+                         name="job_status_time_type_idx"),
+            # The newest minute in which a job type had jobs of a status.
+            models.Index(fields=["job_type", "status", "width", "bucket"],
+                         name="job_status_time_status_idx"),
+        ]
 
 
 class JobInputFile(models.Model):

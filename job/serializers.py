@@ -11,13 +11,15 @@ from django.db.models import (
     F,
     Func,
     Max,
+    OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Sum,
     TextChoices,
     Value,
 )
-from django.db.models.functions import Now
+from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.plumbing import ResolvedComponent
@@ -28,18 +30,20 @@ from rest_framework.settings import api_settings
 from error.models import Error
 from error.serializers import ErrorBriefSerializer, ErrorSerializer
 from job.interfaces import job_inputs, job_outputs, referenced_file_ids
-from job.models import Job, JobCount, JobType, JobTypeRevision
+from job.models import Job, JobCount, JobStatusTimeCount, JobType, JobTypeRevision
 from job_exe.models import JobExecution
 from recipe.models import Recipe
 from recipe.serializers import RecipeSerializer
 from scale.api.fields import UtcMillisecondDateTimeField
 from scale.api.filters import PG_BIGINT_MAX, DateTimeOrDurationField
+from scale.api.pagination import SubqueryCount
 from scale.api.serializers import (
     IdObjectField,
     RowsSerializer,
     ScaleSerializer,
     one_level_deeper,
 )
+from scale.counters import BucketStart, buckets_from
 from storage.models import ScaleFile
 from storage.serializers import ProductFileSerializer, ScaleFileSerializer
 from trigger.serializers import (
@@ -192,16 +196,90 @@ def mapped_errors(job_type) -> QuerySet[Error]:
     return Error.objects.filter(name__in=Subquery(names)).order_by("name", "id")
 
 
+class GroupSubquery(Subquery):
+    """A sub-select of each group of an aggregate query that refers to nothing but the
+    columns the rows are grouped by: one value per group, as an aggregate's, so nothing
+    more to group by and run once per group (Django groups by a plain ``Subquery``
+    annotation, and PostgreSQL then runs it for every row)."""
+
+    @property
+    def contains_aggregate(self) -> bool:
+        return True
+
+    def get_group_by_cols(self):
+        return []
+
+
+MINUTE = timedelta(minutes=1)  # job_status_time_count's narrowest bucket
+KEY_CATEGORY = Coalesce("error__category", Value(""))  # a category to compare: none is ""
+
+
 def status_counts(hours: int):
     """The rows of ``job_counts_<hours>h``: a job type's jobs whose status changed in the
-    last ``hours`` hours, by status (and error category for FAILED ones)."""
+    last ``hours`` hours, by status (and error category for FAILED ones), and the newest
+    such change of each.
+
+    Summed from ``job_status_time_count``, so that they cost the same on any number of
+    jobs: the type's whole buckets from the minute the window starts in, less the type's
+    jobs of that minute that changed before the window. The newest change is read from
+    the type's jobs of the newest minute in which that status (and category) has any.
+    """
 
     def rows(job_type):
         since = Now() - Value(timedelta(hours=hours))  # the database's clock: see rendered()
+        first_minute = BucketStart(since, MINUTE.seconds)
+        inner = one_level_deeper(job_type)
+
+        def of_the_group(rows: QuerySet, *, group=OuterRef, category=KEY_CATEGORY) -> QuerySet:
+            """``rows`` of the group's status and error category (or none); ``group``
+            reaches the group's columns from ``rows``."""
+            return rows.alias(key_category=category).filter(
+                status=group("status"), key_category=group("key_category")
+            )
+
+        # Within the sub-select of the group's newest jobs below, two levels deeper.
+        newest_minute = (
+            of_the_group(
+                JobStatusTimeCount.objects.filter(
+                    job_type=one_level_deeper(inner), width=MINUTE.seconds,
+                    bucket__gte=first_minute,
+                ),
+                group=lambda name: OuterRef(OuterRef(name)),
+                # Looked up row by row, not joined: PostgreSQL then reads the minutes
+                # newest first off the index, and stops at the first with jobs.
+                category=Coalesce(
+                    Subquery(Error.objects.filter(pk=OuterRef("error_id")).values("category")),
+                    Value(""),
+                ),
+            )
+            .values("bucket")
+            .annotate(jobs=Sum("count"))
+            .filter(jobs__gt=0)
+            .order_by("-bucket")
+            .values("bucket")[:1]
+        )
+        jobs = of_the_group(Job.objects.filter(job_type=inner).order_by())
+        earlier = jobs.filter(last_status_change__gte=first_minute, last_status_change__lt=since)
+        newest = (
+            # Read backwards from the end of that minute: the first of the group's jobs
+            # is in it, after at most a minute of the type's other jobs.
+            jobs.filter(
+                last_status_change__gte=since,
+                last_status_change__lt=Subquery(newest_minute) + Value(MINUTE),
+            )
+            .order_by("-last_status_change")
+            .values("last_status_change")[:1]
+        )
         return (
-            Job.objects.filter(job_type=job_type, last_status_change__gte=since)
+            JobStatusTimeCount.objects.filter(job_type=job_type)
+            .filter(buckets_from(first_minute, JobStatusTimeCount.WIDTHS))
+            .alias(key_category=KEY_CATEGORY)
             .values("status", "error__category")
-            .annotate(count=Count("id"), most_recent=Max("last_status_change"))
+            .annotate(
+                count=Sum("count") - SubqueryCount(earlier.values("pk")),
+                most_recent=GroupSubquery(newest),
+            )
+            .filter(count__gt=0)
             .order_by("status", "error__category")
         )
 

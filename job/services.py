@@ -21,6 +21,7 @@ from job.models import (
     JobDayCount,
     JobInputFile,
     JobLoadChange,
+    JobStatusTimeCount,
     JobTimeCount,
     JobType,
     JobTypeRevision,
@@ -294,16 +295,25 @@ _LOAD_EVENTS = """
     GROUP BY 1, 2
     HAVING sum(e.pending) <> 0 OR sum(e.queued) <> 0 OR sum(e.running) <> 0"""
 
+
+def _bucketed(column: str) -> str:
+    """The jobs counted per (status, job type, error) and time bucket of ``column``, at
+    each width (``JobBucketLedger``); those with no time in it, nowhere."""
+    return f"""
+        SELECT status, job_type_id, error_id, w.width,
+            date_bin(make_interval(secs => w.width), {column},
+                     TIMESTAMPTZ '2000-01-01 00:00:00+00'), count(*)
+        FROM job CROSS JOIN (VALUES (86400), (3600), (60)) AS w(width)
+        WHERE {column} IS NOT NULL
+        GROUP BY 1, 2, 3, 4, 5"""
+
+
 # Each ledger of jobs and executions, and how to count it again from them: the key
 # columns in the model's order, then the values.
 COUNTER_REBUILDS: dict[type[counters.Ledger], tuple[str, str]] = {
     JobCount: ("job", "SELECT status, job_type_id, error_id, count(*) FROM job GROUP BY 1, 2, 3"),
-    JobTimeCount: ("job", """
-        SELECT status, job_type_id, error_id, w.width,
-            date_bin(make_interval(secs => w.width), last_modified,
-                     TIMESTAMPTZ '2000-01-01 00:00:00+00'), count(*)
-        FROM job CROSS JOIN (VALUES (86400), (3600), (60)) AS w(width)
-        GROUP BY 1, 2, 3, 4, 5"""),
+    JobTimeCount: ("job", _bucketed("last_modified")),
+    JobStatusTimeCount: ("job", _bucketed("last_status_change")),
     JobDayCount: ("job", """
         SELECT status, job_type_id, error_id, (ended AT TIME ZONE 'UTC')::date, count(*)
         FROM job WHERE ended IS NOT NULL AND status IN ('COMPLETED', 'FAILED', 'CANCELED')

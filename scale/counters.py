@@ -1,12 +1,13 @@
 """Counter tables that writers only append to: exact counts without a hot row.
 
-A counter table (``job_count``, ``job_time_count``, ``job_day_count``,
-``job_load_change``, ``job_exe_count``) is a ledger: each row is a change of the values
-(``count``, or ``pending``/``queued``/``running``) of one key, and the sum of a key's rows
-is its value. Statement-level triggers on the counted table insert each statement's
-changes, summed per key, in the writer's own transaction. They never update a row, so
-concurrent writers of the same key never wait on each other; every read sums the rows it
-selects, in its own snapshot, so it is exact whatever has been folded.
+A counter table (``job_count``, ``job_time_count``, ``job_status_time_count``,
+``job_day_count``, ``job_load_change``, ``job_exe_count``) is a ledger: each row is a
+change of the values (``count``, or ``pending``/``queued``/``running``) of one key, and
+the sum of a key's rows is its value. Statement-level triggers on the counted table
+insert each statement's changes, summed per key, in the writer's own transaction. They
+never update a row, so concurrent writers of the same key never wait on each other;
+every read sums the rows it selects, in its own snapshot, so it is exact whatever has
+been folded.
 
 ``fold`` merges each key's rows into one, in one statement: the rows written since the
 last fold (``folded`` false, indexed apart) name the keys to merge. The workers fold
@@ -18,9 +19,14 @@ ledger again from the table it counts, after its triggers were bypassed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from django.apps import apps
 from django.db import connection, models, transaction
+from django.db.models import Func, Q, Value
+
+# Time buckets are aligned to this moment, a UTC midnight: a day's bucket is a UTC day.
+BUCKET_ORIGIN = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class Ledger(models.Model):
@@ -42,6 +48,36 @@ class Ledger(models.Model):
     def key_columns(cls) -> list[str]:
         skipped = {"id", "folded", *cls.VALUES}
         return [f.column for f in cls._meta.concrete_fields if f.name not in skipped]
+
+
+class BucketStart(Func):
+    """The start of the ``width``-second bucket (aligned to ``BUCKET_ORIGIN``) that a
+    timestamp falls in, in SQL: ``date_bin``, as the triggers of a time ledger bin."""
+
+    function = "date_bin"
+    output_field = models.DateTimeField()
+
+    def __init__(self, expression, width: int) -> None:
+        super().__init__(Value(timedelta(seconds=width)), expression, Value(BUCKET_ORIGIN))
+
+
+def buckets_from(start, widths: tuple[int, ...]) -> Q:
+    """The fewest whole buckets (``width``, ``bucket``) that make up [``start``, end of
+    time): ``start`` an SQL expression aligned to the narrowest width, ``widths`` widest
+    first, each a multiple of the next. Each width takes its buckets from the first at or
+    after ``start`` up to where the wider ones take over."""
+    buckets, wider_start = Q(), None
+    for width in widths:
+        # The first bucket of this width at or after start.
+        first = BucketStart(start - Value(timedelta(microseconds=1)), width) + Value(
+            timedelta(seconds=width)
+        )
+        these = Q(width=width, bucket__gte=first)
+        if wider_start is not None:
+            these &= Q(bucket__lt=wider_start)
+        buckets |= these
+        wider_start = first
+    return buckets
 
 
 def ledgers() -> list[type[Ledger]]:

@@ -23,7 +23,7 @@ they are now. ``count`` is always the number of rows now.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.core.paginator import EmptyPage, InvalidPage, Page, Paginator
 from django.db import models
@@ -43,6 +43,7 @@ from scale.api.seek import (
     seek_parts,
     sort_keys,
 )
+from scale.counters import BUCKET_ORIGIN
 
 # Longer numbers are refused before int(): no page count comes near 10**18.
 MAX_DIGITS = 18
@@ -312,11 +313,8 @@ class CounterPaginator(FilterSetPaginator):
         return rows
 
 
-_ORIGIN = datetime(2000, 1, 1, tzinfo=UTC)  # the buckets' alignment: a UTC midnight
-
-
 def _floor(moment: datetime, width: int) -> datetime:
-    return moment - (moment - _ORIGIN) % timedelta(seconds=width)
+    return moment - (moment - BUCKET_ORIGIN) % timedelta(seconds=width)
 
 
 def _ceil(moment: datetime, width: int) -> datetime:

@@ -209,4 +209,4 @@ def test_recount_jobs_repairs_counters_that_bypassed_triggers_missed(jobs):
     call_command("recount_jobs", stdout=out)
     assert [line.split(";")[1] for line in out.getvalue().splitlines()] == [
         " 0 were wrong."
-    ] * 6
+    ] * 7

@@ -256,22 +256,22 @@ def window_count(*, where: str, keys_where: str, started: datetime | None,
 
 
 def updates_window_ids(*, where: str, started: datetime, limit: int, offset: int) -> str:
-    """/jobs/updates/'s page of a window starting at ``started``, as the API reads it: the
-    four parts in last_status_change order (``JobUpdatePaginator``), each up to the
-    page's end, then the page from them."""
+    """/jobs/updates/'s page of a window starting at ``started``, as the API reads it
+    (``JobUpdatePaginator``): three parts in last_status_change order, each up to the
+    page's end, and the lagging jobs whole, then the page from them."""
     top = offset + limit
     since, lag = literal(started), f"{literal(started)} - interval '1 minute'"
-    parts = [
+    ordered = [
         f"j.last_status_change >= {since}",
         f"j.last_status_change >= {lag} AND j.last_status_change < {since}",
-        f"(j.last_modified - j.last_status_change) > '00:01:00'::interval "
-        f"AND j.last_status_change < {lag}",
         "j.last_status_change IS NULL",
     ]
+    lagging = (f"(j.last_modified - j.last_status_change) > '00:01:00'::interval "
+               f"AND j.last_status_change < {lag}")
     union = " UNION ALL ".join(
-        f"(SELECT j.id FROM job j WHERE {where} AND {part} "
-        f"ORDER BY j.last_status_change, j.id LIMIT {top})"
-        for part in parts
+        [f"(SELECT j.id FROM job j WHERE {where} AND {part} "
+         f"ORDER BY j.last_status_change, j.id LIMIT {top})" for part in ordered]
+        + [f"(SELECT j.id FROM job j WHERE {where} AND {lagging})"]
     )
     return (f"SELECT j.id FROM job j WHERE j.id IN ({union}) "
             f"ORDER BY j.last_status_change, j.id LIMIT {limit} OFFSET {offset}")

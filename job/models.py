@@ -156,10 +156,11 @@ class Job(models.Model):
             models.Index(fields=["last_modified", "id"], name="job_last_modified_id_idx"),
             # Default order of /jobs/updates/.
             models.Index(fields=["last_status_change", "id"], name="job_last_status_change_id_idx"),
-            # The jobs modified over STATUS_LAG after their status last changed, in the
-            # order /jobs/updates/ reads them (``job.pagination.JobUpdatePaginator``); few.
-            models.Index(fields=["last_status_change", "id"], condition=LAGGING,
-                         name="job_status_lag_idx"),
+            # The jobs modified over STATUS_LAG after their status last changed, few: those
+            # of an /jobs/updates/ window whose status changed before it, read off this
+            # index alone (``job.pagination.JobUpdatePaginator``).
+            models.Index(fields=["last_modified", "last_status_change", "id"],
+                         condition=LAGGING, name="job_status_lag_idx"),
             # The common filters, each followed by the default order so that a filtered
             # page is still read in index order.
             models.Index(fields=["status", "last_modified", "id"], name="job_status_lm_idx"),

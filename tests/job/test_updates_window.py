@@ -78,3 +78,28 @@ def test_an_explicit_order_or_no_window_reads_as_every_list(lagging_jobs):
     expected = list(Job.objects.order_by("last_status_change", "id")
                     .values_list("id", flat=True)[:100])
     assert [row["id"] for row in body["results"]] == expected
+
+
+@pytest.mark.parametrize("hours", [1, 11])
+def test_following_next_then_previous_by_key_gives_the_plain_order(lagging_jobs, hours):
+    """The links carry a key (``after``, ``before``): each part, the lagging jobs' too, is
+    read from it on, forwards and backwards."""
+    started = NOW - timedelta(hours=hours)
+    expected = list(
+        Job.objects.filter(last_modified__gte=started)
+        .order_by("last_status_change", "id").values_list("id", flat=True)
+    )
+    client = APIClient()
+    body = client.get("/jobs/updates/", {"started": started.isoformat(),
+                                         "page_size": 6}).json()
+    pages = [body]
+    while body["next"]:
+        assert "after=" in body["next"]
+        body = client.get(body["next"]).json()
+        pages.append(body)
+    assert sum(([row["id"] for row in page["results"]] for page in pages), []) == expected
+    backwards = []
+    while body["previous"]:
+        body = client.get(body["previous"]).json()
+        backwards.append([row["id"] for row in body["results"]])
+    assert backwards == [[row["id"] for row in page["results"]] for page in pages[-2::-1]]

@@ -154,8 +154,10 @@ class Job(models.Model):
         indexes = [
             # Default order of /jobs/ and /jobs/executions/, and the started/ended window.
             models.Index(fields=["last_modified", "id"], name="job_last_modified_id_idx"),
-            # Default order of /jobs/updates/.
-            models.Index(fields=["last_status_change", "id"], name="job_last_status_change_id_idx"),
+            # Default order of /jobs/updates/; with last_modified, its window's jobs are
+            # told from the index alone.
+            models.Index(fields=["last_status_change", "id"], include=["last_modified"],
+                         name="job_last_status_change_id_idx"),
             # The jobs modified over STATUS_LAG after their status last changed, few: those
             # of an /jobs/updates/ window whose status changed before it, read off this
             # index alone (``job.pagination.JobUpdatePaginator``).

@@ -19,7 +19,7 @@ from django.db.models import (
     TextChoices,
     Value,
 )
-from django.db.models.functions import Coalesce, Now
+from django.db.models.functions import Coalesce, Greatest, Now
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.plumbing import ResolvedComponent
@@ -261,10 +261,10 @@ def status_counts(hours: int):
         jobs = of_the_group(Job.objects.filter(job_type=inner).order_by())
         earlier = jobs.filter(last_status_change__gte=first_minute, last_status_change__lt=since)
         newest = (
-            # Read backwards from the end of that minute: the first of the group's jobs
-            # is in it, after at most a minute of the type's other jobs.
+            # The group's newest job is within that minute (and the window): at most a
+            # minute of the type's jobs is read, whatever plan PostgreSQL takes.
             jobs.filter(
-                last_status_change__gte=since,
+                last_status_change__gte=Greatest(since, Subquery(newest_minute)),
                 last_status_change__lt=Subquery(newest_minute) + Value(MINUTE),
             )
             .order_by("-last_status_change")

@@ -596,8 +596,8 @@ def metrics_plot_data(*, first_day, last_day) -> tuple[str, tuple]:
     WITH days AS (
         SELECT d.occurred, d.job_type_id, {sums}
         FROM job_day_count d LEFT JOIN error er ON er.id = d.error_id
-        WHERE d.count > 0 AND d.occurred >= %s AND d.occurred <= %s
-        GROUP BY d.occurred, d.job_type_id)
+        WHERE d.occurred >= %s AND d.occurred <= %s
+        GROUP BY d.occurred, d.job_type_id HAVING sum(d.count) > 0)
     SELECT json_build_object('count', {len(plots)}, 'next', NULL, 'previous', NULL,
         'results', json_build_array({", ".join(plots)}))::text
     """

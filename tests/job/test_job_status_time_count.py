@@ -3,12 +3,10 @@ exact at the windows' edges, after status changes and folds, under concurrent wr
 and rebuilt by recount_jobs."""
 
 import random
-import threading
-import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -17,7 +15,8 @@ from job.models import Job, JobStatusTimeCount
 from job.services import counters_rebuild
 from scale import counters
 from tests import factories
-from tests.ledgers import ledger_sums
+from tests.concurrency import swapping_statuses
+from tests.ledgers import BUCKET_KEYS, bucketed_jobs, ledger_sums
 
 WINDOWS = (6, 12, 24)
 
@@ -124,31 +123,18 @@ def test_counts_follow_status_changes_and_folds(api_client, changed_jobs):
 
 @pytest.mark.django_db
 def test_recount_jobs_rebuilds_the_status_time_buckets(changed_jobs):
-    def actual() -> dict[tuple, int]:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """SELECT status, job_type_id, error_id, w.width,
-                    date_bin(make_interval(secs => w.width), last_status_change,
-                             TIMESTAMPTZ '2000-01-01 00:00:00+00'), count(*)
-                FROM job CROSS JOIN (VALUES (86400), (3600), (60)) AS w(width)
-                WHERE last_status_change IS NOT NULL
-                GROUP BY 1, 2, 3, 4, 5"""
-            )
-            return {tuple(row[:-1]): row[-1] for row in cursor}
-
-    keys = ("status", "job_type_id", "error_id", "width", "bucket")
-    assert ledger_sums(JobStatusTimeCount, *keys) == actual()
+    assert ledger_sums(JobStatusTimeCount, *BUCKET_KEYS) == bucketed_jobs("last_status_change")
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("ALTER TABLE job DISABLE TRIGGER job_status_time_count_track_update")
         cursor.execute("UPDATE job SET last_status_change = last_status_change - interval '5 h'")
         cursor.execute(
             "ALTER TABLE job ENABLE ALWAYS TRIGGER job_status_time_count_track_update")
-    assert ledger_sums(JobStatusTimeCount, *keys) != actual()
+    assert ledger_sums(JobStatusTimeCount, *BUCKET_KEYS) != bucketed_jobs("last_status_change")
     result = counters_rebuild(JobStatusTimeCount)
     changed = Job.objects.filter(last_status_change__isnull=False).count()
     assert result.corrected > 0 and result.rows == 3 * changed
-    assert ledger_sums(JobStatusTimeCount, *keys) == actual()
+    assert ledger_sums(JobStatusTimeCount, *BUCKET_KEYS) == bucketed_jobs("last_status_change")
     assert not JobStatusTimeCount.objects.filter(folded=False).exists()
 
 
@@ -163,52 +149,12 @@ def test_counts_stay_exact_while_writers_and_folds_run():
     now = timezone.now()
     _set_status_changes({job.pk: now - timedelta(hours=5) * random.Random(job.pk).random()
                          for job in jobs})
-    done = threading.Event()
-    failures: list[BaseException] = []
-    swaps: list[int] = []
-    ids = [job.id for job in jobs]
-
-    def swap() -> None:
-        local = random.Random(threading.get_ident())
-        try:
-            while not done.is_set():
-                with transaction.atomic():
-                    a, b = Job.objects.select_for_update().filter(
-                        pk__in=local.sample(ids, 2)).order_by("id")
-                    if a.status == b.status:
-                        continue
-                    moved = timezone.now()
-                    Job.objects.filter(pk=a.pk).update(status=b.status, last_status_change=moved)
-                    Job.objects.filter(pk=b.pk).update(status=a.status, last_status_change=moved)
-                swaps.append(1)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    def fold() -> None:
-        try:
-            while not done.is_set():
-                counters.fold(JobStatusTimeCount)
-                time.sleep(0.01)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=swap) for _ in range(3)] + [threading.Thread(target=fold)]
-    for thread in threads:
-        thread.start()
     client = APIClient()
-    try:
+    with swapping_statuses([job.id for job in jobs], moved="last_status_change",
+                           fold=lambda: counters.fold(JobStatusTimeCount)) as swaps:
         for _ in range(60):
             served = _served(client, job_type.pk)
             for hours in WINDOWS:
                 assert [(status, count) for status, _, count, _ in served[hours]] == [
                     ("FAILED", 20), ("RUNNING", 20)], (hours, served[hours])
-    finally:
-        done.set()
-        for thread in threads:
-            thread.join(10)
-    assert not failures, failures
     assert len(swaps) > 30

@@ -2,7 +2,6 @@
 under concurrent writers and folds; and writers of one key never wait for each other."""
 
 import random
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -17,8 +16,8 @@ from job.services import counters_rebuild
 from scale import counters
 from scale.api.pagination import window_buckets
 from tests import factories
-from tests.concurrency import held_open, set_lock_timeout
-from tests.ledgers import ledger_sums
+from tests.concurrency import held_open, set_lock_timeout, swapping_statuses
+from tests.ledgers import BUCKET_KEYS, bucketed_jobs, ledger_sums
 
 NOW = timezone.now()
 SPAN = timedelta(days=3)
@@ -131,28 +130,16 @@ def test_a_window_past_the_last_page_still_counts(spread_jobs):
 
 @pytest.mark.django_db
 def test_recount_jobs_rebuilds_the_time_buckets(spread_jobs):
-    def actual() -> dict[tuple, int]:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """SELECT status, job_type_id, error_id, w.width,
-                    date_bin(make_interval(secs => w.width), last_modified,
-                             TIMESTAMPTZ '2000-01-01 00:00:00+00'), count(*)
-                FROM job CROSS JOIN (VALUES (86400), (3600), (60)) AS w(width)
-                GROUP BY 1, 2, 3, 4, 5"""
-            )
-            return {tuple(row[:-1]): row[-1] for row in cursor}
-
-    keys = ("status", "job_type_id", "error_id", "width", "bucket")
-    assert ledger_sums(JobTimeCount, *keys) == actual()
+    assert ledger_sums(JobTimeCount, *BUCKET_KEYS) == bucketed_jobs("last_modified")
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("ALTER TABLE job DISABLE TRIGGER job_time_count_track_update")
         cursor.execute("UPDATE job SET last_modified = last_modified - interval '5 hours'")
         cursor.execute("ALTER TABLE job ENABLE ALWAYS TRIGGER job_time_count_track_update")
-    assert ledger_sums(JobTimeCount, *keys) != actual()
+    assert ledger_sums(JobTimeCount, *BUCKET_KEYS) != bucketed_jobs("last_modified")
     result = counters_rebuild(JobTimeCount)
     assert result.corrected > 0 and result.rows == 3 * Job.objects.count()
-    assert ledger_sums(JobTimeCount, *keys) == actual()
+    assert ledger_sums(JobTimeCount, *BUCKET_KEYS) == bucketed_jobs("last_modified")
     assert not JobTimeCount.objects.filter(folded=False).exists()
 
 
@@ -184,7 +171,7 @@ def test_window_buckets_cover_the_window_exactly_with_few_buckets():
 
 @pytest.mark.django_db
 def test_fold_merges_each_key_into_one_row_and_keeps_every_sum(spread_jobs):
-    keys = ("status", "job_type_id", "error_id", "width", "bucket")
+    keys = BUCKET_KEYS
     before = ledger_sums(JobTimeCount, *keys)
     rows_before = JobTimeCount.objects.count()
     merged = counters.fold(JobTimeCount)
@@ -211,56 +198,15 @@ def test_counts_stay_exact_while_writers_and_folds_run():
         (("started", started), ("status", "FAILED")): 20,
         (("started", started), ("ended", "2100-01-01T00:00:00Z"), ("status", "RUNNING")): 20,
     }
-    done = threading.Event()
-    failures: list[BaseException] = []
-    swaps: list[int] = []
-    ids = [job.id for job in jobs]
-
-    def swap() -> None:
-        local = random.Random(threading.get_ident())
-        try:
-            while not done.is_set():
-                with transaction.atomic():
-                    picked = list(Job.objects.select_for_update().filter(
-                        pk__in=local.sample(ids, 2)).order_by("id"))
-                    a, b = picked
-                    if a.status == b.status:
-                        continue
-                    moved = timezone.now()
-                    Job.objects.filter(pk=a.pk).update(status=b.status, last_modified=moved)
-                    Job.objects.filter(pk=b.pk).update(status=a.status, last_modified=moved)
-                swaps.append(1)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    def fold() -> None:
-        try:
-            while not done.is_set():
-                counters.fold_all()
-                time.sleep(0.01)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=swap) for _ in range(3)] + [threading.Thread(target=fold)]
-    for thread in threads:
-        thread.start()
     client = APIClient()
     seen = 0
-    try:
+    with swapping_statuses([job.id for job in jobs], moved="last_modified",
+                           fold=counters.fold_all) as swaps:
         for _ in range(100):
             for params, count in expected.items():
                 body = client.get("/jobs/", dict(params)).json()
                 assert body["count"] == count, (params, body["count"])
                 seen += 1
-    finally:
-        done.set()
-        for thread in threads:
-            thread.join(10)
-    assert not failures, failures
     assert len(swaps) > 50 and seen == 300
 
 

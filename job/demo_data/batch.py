@@ -76,7 +76,8 @@ class DemoSummary:
     # Into empty tables: the secondary indexes dropped for the load and built after it.
     indexes_rebuilt: int = 0
     index_seconds: float = 0.0
-    # The counter ledgers' fold after the load (scale.counters.fold_all).
+    # The counter ledgers' fold after the load (scale.counters.fold_all), and their
+    # tables written anew without the pages the fold emptied.
     fold_seconds: float = 0.0
 
     @property

@@ -18,8 +18,9 @@ from job.demo_data.catalogue import ensure_catalogue
 from job.demo_data.rows import RowGenerator
 from job.models import Job, JobInputFile, JobType, JobTypeRevision
 from job.services import counter_rebuilds
-from job_exe.models import JobExecution, Node
+from job_exe.models import JobExecution, JobExecutionDayTime, Node
 from recipe.models import Recipe, RecipeJob, RecipeType
+from scale.counters import ledgers
 from storage.models import ScaleFile, Workspace
 from tests import factories
 from trigger.models import TriggerEvent, TriggerRule
@@ -451,6 +452,25 @@ def test_same_seed_and_now_give_identical_rows_whatever_the_batch_size():
     _truncate_project_tables()
     generate(250, seed=6)
     assert _fingerprint()["job"] != first["job"]
+
+
+@pytest.mark.django_db(transaction=True)  # the fold's deletions committed, as in a real run
+@pytest.mark.parametrize("appended", [False, True])
+def test_the_counter_tables_keep_no_pages_the_fold_emptied(appended):
+    """Forty batches each append ledger rows that the fold merges away at the end; the
+    tables are then no larger than a copy of their rows."""
+    if appended:
+        generate(40)
+    generate(1000, batch_size=25)
+    with connection.cursor() as cursor:
+        for model in [*ledgers(), JobExecutionDayTime]:
+            table = model._meta.db_table
+            cursor.execute(f"CREATE TEMPORARY TABLE copied AS TABLE {table}")
+            cursor.execute("SELECT pg_relation_size(%s), pg_relation_size('copied'), "
+                           "(SELECT count(*) FROM copied)", [table])
+            size, copied, rows = cursor.fetchone()
+            assert rows > 0 and size <= copied, (table, size, copied)
+            cursor.execute("DROP TABLE copied")
 
 
 def test_a_second_run_appends_new_rows_and_reuses_named_rows():

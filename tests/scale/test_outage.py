@@ -77,7 +77,9 @@ def test_database_outages_are_503_with_retry_after_and_the_service_recovers(
         os.kill(postmaster_pid(pgdata), signal.SIGKILL)
         wait_for(refusing, timeout=20, message="no 503 after the postmaster was killed")
         wait_for(lambda: running_socket_dir(pgdata) is not None, timeout=120)
-        back_after_kill = wait_for(answering, timeout=10)
+        # After a crash: the supervisor's next check (1 s), crash recovery, then the
+        # workers' backoff (at most 4 s), which may have started over (see the log below).
+        back_after_kill = wait_for(answering, timeout=20)
         # Every worker answers again, each once its own backoff (at most 4 s) has passed.
         wait_for(recovered, timeout=15, message="a worker still refused after the restart")
         stop.set()
@@ -101,10 +103,13 @@ def test_database_outages_are_503_with_retry_after_and_the_service_recovers(
             assert headers["content-type"] == "text/plain; charset=utf-8"
             assert body == (UNAVAILABLE + "\n").encode()
     assert answers[-1][0] == 200
-    assert back_after_stop < 10 and back_after_kill < 10
+    assert back_after_stop < 10 and back_after_kill < 20
     log = log_path.read_text()
     # One line when an outage starts and one when it ends, per worker: never a traceback,
-    # never a line per request.
+    # never a line per request. A worker may see the crash as two outages: a session whose
+    # backend outlived the killed postmaster for a moment answers once in between.
     assert "Traceback" not in log
-    assert 2 <= log.count("database unreachable:") <= 4, log
+    outages = log.count("database unreachable:")
+    assert 2 <= outages <= 6, log
+    assert log.count("database reachable again") == outages, log
     assert log.count("the embedded PostgreSQL is ready again") == 2, log

@@ -238,7 +238,7 @@ def status_counts(hours: int):
             )
 
         # Within the sub-select of the group's newest jobs below, two levels deeper.
-        newest_minute = (
+        newest_minute = Subquery(
             of_the_group(
                 JobStatusTimeCount.objects.filter(
                     job_type=one_level_deeper(inner), width=MINUTE.seconds,
@@ -264,8 +264,8 @@ def status_counts(hours: int):
             # The group's newest job is within that minute (and the window): at most a
             # minute of the type's jobs is read, whatever plan PostgreSQL takes.
             jobs.filter(
-                last_status_change__gte=Greatest(since, Subquery(newest_minute)),
-                last_status_change__lt=Subquery(newest_minute) + Value(MINUTE),
+                last_status_change__gte=Greatest(since, newest_minute),
+                last_status_change__lt=newest_minute + Value(MINUTE),
             )
             .order_by("-last_status_change")
             .values("last_status_change")[:1]

@@ -43,9 +43,7 @@ from django.db import IntegrityError, connection, models, transaction
 from job.demo_data.ahead import Rows, RowsAhead
 from job.demo_data.batch import BULK_TABLES, COLUMNS, Batch, DemoSummary
 from job.demo_data.catalogue import Catalogue, ensure_catalogue
-from job.services import counters_fold_all
-from job_exe.models import JobExecutionDayTime
-from scale.counters import ledgers
+from job.services import counters_compact_all, counters_fold_all
 
 DEFAULT_BATCH_SIZE = 25_000
 
@@ -110,28 +108,10 @@ def generate_demo_data(
     # reads sum one row per key without waiting for a worker's housekeeping.
     began = time.monotonic()
     counters_fold_all()
-    _compact_counters()
+    counters_compact_all()
     summary.fold_seconds = time.monotonic() - began
     return summary
 
-
-def _compact_counters() -> None:
-    """Rewrite each counter table without the pages its folded rows left behind.
-
-    Every batch appended rows to the ledgers and the fold deleted all but one per key, so
-    a table kept every page the batches filled (``job_exe_count``: 2,852 pages for 1,092
-    rows after 10M jobs, against 39 after 100k), and each sum over a small ledger scans
-    them all (1.1 ms instead of 0.1). ``CLUSTER`` writes a table anew in its primary key's
-    order, holding its lock until the transaction ends.
-    """
-    with connection.cursor() as cursor:
-        for model in [*ledgers(), JobExecutionDayTime]:
-            table = model._meta.db_table
-            cursor.execute(
-                "SELECT indexrelid::regclass::text FROM pg_index "
-                "WHERE indrelid = %s::regclass AND indisprimary", [table])
-            (primary_key,) = cursor.fetchone()
-            cursor.execute(f"CLUSTER {table} USING {primary_key}")
 
 
 def _load(

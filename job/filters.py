@@ -2,7 +2,6 @@
 
 from datetime import datetime, timedelta
 
-import django_filters
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -15,8 +14,10 @@ from scale.api.filters import (
     IdField,
     MultiValueFilter,
     OrderFilter,
+    ScaleFilterSet,
     TimeWindowFilterSet,
     choice_filter,
+    fixed_choices,
     id_filter,
     text_filter,
 )
@@ -166,7 +167,7 @@ class JobTypeStatusFilterSet(TimeWindowFilterSet):
         fields: list[str] = []
 
 
-class NoParametersFilterSet(django_filters.FilterSet):
+class NoParametersFilterSet(ScaleFilterSet):
     """An aggregate list that takes no parameter but the page."""
 
     class Meta:
@@ -261,7 +262,7 @@ class JobTypeMetricsFilterSet(TimeWindowFilterSet):
     column = MultiValueFilter(
         method=_read_by_the_view,
         child=forms.ChoiceField(
-            choices=[(name, name) for name in metrics.JOB_TYPES.column_names()],
+            choices=fixed_choices((name, name) for name in metrics.JOB_TYPES.column_names()),
             error_messages={
                 "invalid_choice": "must be one of "
                 + ", ".join(metrics.JOB_TYPES.column_names()) + "."
@@ -272,7 +273,7 @@ class JobTypeMetricsFilterSet(TimeWindowFilterSet):
     group = MultiValueFilter(
         method=_read_by_the_view,
         child=forms.ChoiceField(
-            choices=[(group.name, group.name) for group in metrics.JOB_TYPES.groups],
+            choices=fixed_choices((group.name, group.name) for group in metrics.JOB_TYPES.groups),
             error_messages={
                 "invalid_choice": "must be one of "
                 + ", ".join(group.name for group in metrics.JOB_TYPES.groups) + "."

@@ -8,6 +8,7 @@ from these. A bad value makes the FilterSet invalid, and the base viewset
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import django_filters
@@ -161,14 +162,25 @@ def text_filter(field_name: str, *, label: str, max_length: int = 250) -> MultiV
     return MultiValueFilter(field_name=field_name, child=child, label=label)
 
 
+def fixed_choices(choices) -> Callable[[], list]:
+    """Choices that never change, given to a form field or widget as a function.
+
+    Django copies a field's and a widget's choices with every form, normalizing each one
+    again (every request's FilterSet makes its form); a function returning them is copied
+    as it is, and called only when the choices are read (a value checked, a form shown).
+    """
+    choices = list(choices)
+    return lambda: choices
+
+
 def choice_filter(field_name: str, *, choices, label: str) -> MultiValueFilter:
     names = ", ".join(value for value, _ in choices)
     child = forms.ChoiceField(
-        choices=choices, error_messages={"invalid_choice": f"must be one of {names}."}
+        choices=fixed_choices(choices),
+        error_messages={"invalid_choice": f"must be one of {names}."},
     )
-    return MultiValueFilter(
-        field_name=field_name, child=child, label=label, widget=RepeatedSelect(choices=choices)
-    )
+    widget = RepeatedSelect(choices=fixed_choices(choices))
+    return MultiValueFilter(field_name=field_name, child=child, label=label, widget=widget)
 
 
 class StrictBooleanField(forms.Field):
@@ -283,7 +295,31 @@ class DateTimeOrDurationFilter(django_filters.Filter):
     field_class = DateTimeOrDurationField
 
 
-class TimeWindowFilterSet(django_filters.FilterSet):
+class ScaleFilterSet(django_filters.FilterSet):
+    """The base of every endpoint's FilterSet: its form class is made once per FilterSet
+    class, not once per request.
+
+    django-filter's ``get_form_class`` builds a new form class from the filters on every
+    instance, making each filter's form field anew (for ``order``, a choice of every sort
+    key both ways); most of the time of a small page's parameters went there. The fields
+    depend on the declared filters alone, never on the request, so the first instance's
+    class serves every later one; each form still gets its own copy of the fields, as any
+    Django form does.
+    """
+
+    def get_form_class(self):
+        form_class = _FORM_CLASSES.get(type(self))
+        if form_class is None:
+            form_class = _FORM_CLASSES[type(self)] = super().get_form_class()
+        return form_class
+
+
+# Each FilterSet class's form class (``ScaleFilterSet.get_form_class``), made by its first
+# instance; a subclass has its own.
+_FORM_CLASSES: dict[type[ScaleFilterSet], type[forms.Form]] = {}
+
+
+class TimeWindowFilterSet(ScaleFilterSet):
     """``started``/``ended``: an inclusive window on ``last_modified``; started ≤ ended."""
 
     started = DateTimeOrDurationFilter(
@@ -318,7 +354,8 @@ class OrderField(MultiValueField):
 
     def __init__(self, *, allowed: tuple[str, ...], **kwargs) -> None:
         terms = [term for name in allowed for term in (name, f"-{name}")]
-        kwargs.setdefault("widget", RepeatedSelect(choices=[(term, term) for term in terms]))
+        choices = fixed_choices((term, term) for term in terms)
+        kwargs.setdefault("widget", RepeatedSelect(choices=choices))
         super().__init__(child=forms.CharField(max_length=100, strip=True), **kwargs)
         self.allowed = allowed
 

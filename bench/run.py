@@ -52,6 +52,9 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
 MIXED_SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
 WARMUP = 10
 PING = "/_bench/ping/"  # the trivial DRF endpoint: the fixed cost of any request
+# The trivial endpoint plus one ORM statement, and that statement's SQL: the ORM's own cost
+ONE_STATEMENT = "/_bench/one-statement/"
+ONE_STATEMENT_SQL = "SELECT id FROM workspace ORDER BY id LIMIT 1"
 
 
 # ----------------------------------------------------------------------------- servers
@@ -688,6 +691,12 @@ def main() -> int:
             worst = max(ratio for _, _, ratio in results.values())
             say()
             say(f"worst API/floor ratio: {worst:.2f} (target ≤ 1.5)")
+            one, one_floor, one_fixed = measure_read(port, ONE_STATEMENT, conn,
+                                                     ONE_STATEMENT_SQL, ())
+            say(f"- the cheapest ORM read (the trivial endpoint plus one ORM statement of "
+                f"one row): p50 {one['p50']:.2f} ms, trivial endpoint {one_fixed['p50']:.2f}, "
+                f"the statement's SQL alone {one_floor['p50']:.2f}: ratio "
+                f"{max(one['p50'] - one_fixed['p50'], 0) / one_floor['p50']:.2f}, in turn")
             paths = {read.name: read.path for read in all_reads}
             cancel, details = measure_cancel(
                 port, conn, token, paths["/jobs/{id}/ (4 exes, files)"]

@@ -4,6 +4,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from scale.urls import urlpatterns as scale_urlpatterns
+from storage.models import Workspace
 
 
 class PingView(APIView):
@@ -15,7 +16,21 @@ class PingView(APIView):
         return Response({"ok": True})
 
 
-urlpatterns = [path("_bench/ping/", PingView.as_view()), *scale_urlpatterns]
+class OneStatementView(APIView):
+    """The cheapest read through the ORM: the trivial endpoint plus one statement built by
+    Django's ORM (the first workspace's id); its floor is the same SQL alone."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        return Response({"ids": list(Workspace.objects.order_by("id").values_list("id")[:1])})
+
+
+urlpatterns = [
+    path("_bench/ping/", PingView.as_view()),
+    path("_bench/one-statement/", OneStatementView.as_view()),
+    *scale_urlpatterns,
+]
 
 handler400 = "scale.api.errors.handler400"
 handler403 = "scale.api.errors.handler403"

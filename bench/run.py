@@ -4,7 +4,8 @@ For a database of ``BENCH_JOBS`` jobs (default 1,000,000; loaded once by
 ``generate_demo_data`` and reused), it starts the service under gunicorn as in
 production and measures, for every read, the API's latency percentiles, the floor (the
 same JSON produced by PostgreSQL alone, see ``bench/floors.py``) and the fixed cost of a
-trivial DRF endpoint; then cancel against a details read, 1000-row pages against
+trivial DRF endpoint; then the cheapest ORM read (that endpoint plus one ORM statement)
+against the statement's SQL alone, cancel against a details read, 1000-row pages against
 100-row pages, a mixed read load from 8 clients, and every read on ``BENCH_SMALL_JOBS``
 jobs (default 100,000) against the same read on ``BENCH_JOBS``. Whatever is compared is
 measured taking turns, request by request (``time_calls``).

@@ -68,7 +68,11 @@ def test_a_malformed_hsts_value_stops_with_a_one_line_message():
 
 @pytest.fixture
 def production_gunicorn(django_db_setup, django_db_blocker):
-    """gunicorn -c gunicorn.conf.py on the test database with the production environment."""
+    """gunicorn -c gunicorn.conf.py on the test database with the production environment.
+
+    Its tests are marked ``django_db``: pytest-django makes the test database only for the
+    tests that ask for one, and run alone these would otherwise serve the development
+    database (``scale``), empty or not."""
     with django_db_blocker.unblock():
         env = clean_environment(**production_environment(), DATABASE_URL=database_url())
     env["DJANGO_ALLOWED_HOSTS"] = "jobs.example.com"
@@ -76,6 +80,7 @@ def production_gunicorn(django_db_setup, django_db_blocker):
         yield base
 
 
+@pytest.mark.django_db
 def test_gunicorn_serves_the_app_with_the_production_settings(production_gunicorn):
     base = production_gunicorn
     # The load balancer's probe: plain http, by address.
@@ -106,6 +111,7 @@ def test_gunicorn_serves_the_app_with_the_production_settings(production_gunicor
     assert (status, body) == (400, b"Bad request.\n")
 
 
+@pytest.mark.django_db
 def test_gunicorn_answers_an_overlong_request_line_with_one_line_of_text(production_gunicorn):
     query = "&".join(f"job_id={n}" for n in range(1, 2000))
     status, headers, body = http_request(f"{production_gunicorn}/jobs/?{query}")

@@ -77,6 +77,7 @@ def test_the_browsable_api_links_its_assets_and_pages_under_the_prefix(ui_mount,
     assert len(css) > 100_000
 
 
+@pytest.mark.django_db  # run alone, the mount would otherwise serve the development database
 def test_the_health_probe_answers_under_the_prefix(ui_mount):
     status, _, body = http_request(f"{ui_mount}/api/health/")
     assert (status, body) == (200, b'{"status": "ok", "database": "ok"}')

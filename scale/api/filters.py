@@ -1,8 +1,9 @@
 """Shared django-filter pieces: repeated-value filters, the time window and ``order``.
 
 Every public query parameter is declared under its API name in an app's FilterSet, built
-from these. A bad value makes the FilterSet invalid, and the base viewset
-(``scale.api.views.ReadOnlyViewSet``) turns that into a 400 naming the parameter.
+from these; every FilterSet derives from ``ScaleFilterSet`` (``TimeWindowFilterSet`` when
+it takes ``started``/``ended``). A bad value makes the FilterSet invalid, and the base
+viewset (``scale.api.views.ReadOnlyViewSet``) turns that into a 400 naming the parameter.
 """
 
 from __future__ import annotations

@@ -176,11 +176,11 @@ def fixed_choices(choices) -> Callable[[], list]:
 
 def choice_filter(field_name: str, *, choices, label: str) -> MultiValueFilter:
     names = ", ".join(value for value, _ in choices)
+    choices = fixed_choices(choices)
     child = forms.ChoiceField(
-        choices=fixed_choices(choices),
-        error_messages={"invalid_choice": f"must be one of {names}."},
+        choices=choices, error_messages={"invalid_choice": f"must be one of {names}."}
     )
-    widget = RepeatedSelect(choices=fixed_choices(choices))
+    widget = RepeatedSelect(choices=choices)
     return MultiValueFilter(field_name=field_name, child=child, label=label, widget=widget)
 
 

@@ -45,8 +45,11 @@ def is_database_unavailable(exc: BaseException) -> bool:
     """Whether ``exc`` means the database cannot be reached (rather than a bad query).
 
     A lost or refused connection is an OperationalError or InterfaceError after which
-    the connection is gone; an OperationalError on a live connection (a deadlock, a
-    statement timeout) is not an outage.
+    the connection is gone, or one the server never answered: a failure of the connection
+    itself carries no SQLSTATE. The server's own errors on a live connection (a deadlock,
+    a statement timeout) have one, and are not an outage. A query sent as the server died
+    fails with "server closed the connection unexpectedly" before libpq marks the
+    connection closed.
     """
     from scale.embedded_pg import EmbeddedServerUnavailable
 
@@ -55,7 +58,10 @@ def is_database_unavailable(exc: BaseException) -> bool:
     if not isinstance(exc, OperationalError | InterfaceError):
         return False
     raw = connection.connection
-    return raw is None or bool(getattr(raw, "closed", True))
+    if raw is None or bool(getattr(raw, "closed", True)):
+        return True
+    # Django's error wraps the driver's, which says where the error came from.
+    return getattr(exc.__cause__ or exc, "sqlstate", None) is None
 
 
 def failed(exc: BaseException) -> None:
